@@ -1,0 +1,151 @@
+"""Shared benchmark plumbing: arguments, side-by-side timing (warm-up, median of repeats), peak memory, JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import threading
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+import numpy as np
+
+import vec2vec_fast as v2v
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def parser(description: str, **defaults: Any) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--n", type=int, default=defaults.get("n"), help="rows (base rows for knn)")
+    p.add_argument("--d", type=int, default=defaults.get("d", 768), help="dimension")
+    p.add_argument("--k", type=int, default=defaults.get("k"), help="clusters / neighbours")
+    p.add_argument("--threads", type=int, default=defaults.get("threads", len(os.sched_getaffinity(0))))
+    p.add_argument("--repeat", type=int, default=defaults.get("repeat", 3), help="timed repeats (median is reported)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true", help="tiny sizes, one repeat: a smoke run for CI")
+    p.add_argument("--skip", nargs="*", default=[], help="baselines to leave out (sklearn, numpy, faiss)")
+    p.add_argument("--out", type=Path, default=None, help="JSON output path (default: benchmarks/results/NAME.json)")
+    return p
+
+
+@contextmanager
+def limit_threads(threads: int):
+    """Give every library the same thread count: BLAS/OpenMP pools via threadpoolctl, faiss via its own call."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        threadpool_limits = None
+    try:
+        import faiss
+
+        faiss.omp_set_num_threads(threads)
+    except ImportError:
+        pass
+    if threadpool_limits is None:
+        yield
+    else:
+        with threadpool_limits(limits=threads):
+            yield
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_during(fn: Callable[[], Any], interval: float = 0.002):
+    """Run fn, sampling resident memory; returns (result, peak bytes above the level at the start)."""
+    start = _rss_bytes()
+    peak = [start]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], _rss_bytes())
+            time.sleep(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = fn()
+    finally:
+        stop.set()
+        sampler.join()
+    peak[0] = max(peak[0], _rss_bytes())
+    return result, peak[0] - start
+
+
+def time_runs(fn: Callable[[], Any], repeat: int) -> Dict[str, Any]:
+    """One warm-up, then `repeat` timed runs: median and min seconds, the last result, peak extra memory."""
+    fn()
+    times: List[float] = []
+    result: Any = None
+    peak = 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result, extra = peak_rss_during(fn)
+        times.append(time.perf_counter() - t0)
+        peak = max(peak, extra)
+    return {"median_s": statistics.median(times), "min_s": min(times), "times_s": times, "peak_mem_mb": peak / 2**20,
+            "result": result}
+
+
+def versions() -> Dict[str, Optional[str]]:
+    out: Dict[str, Optional[str]] = {}
+    for name in ("vec2vec_fast", "numpy", "scipy", "scikit-learn", "faiss-cpu", "threadpoolctl"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def machine() -> Dict[str, Any]:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+
+
+def report(name: str, config: Dict[str, Any], rows: List[Dict[str, Any]], out: Optional[Path]) -> Path:
+    """Print a table (time, ratio = baseline time / vec2vec_fast time, quality) and write the JSON record."""
+    ours = next(r for r in rows if r["impl"] == "vec2vec_fast")
+    for r in rows:
+        r["speedup_of_vec2vec_fast"] = r["median_s"] / ours["median_s"]
+    quality_key = next((k for k in rows[0] if k.startswith("quality_")), None)
+    print(f"\n{name}: " + ", ".join(f"{k}={v}" for k, v in config.items()))
+    header = f"{'implementation':<22}{'median s':>10}{'min s':>10}{'peak MB':>10}{'v2v faster':>12}"
+    if quality_key:
+        header += f"{quality_key[8:]:>16}"
+    print(header)
+    for r in rows:
+        line = (f"{r['impl']:<22}{r['median_s']:>10.3f}{r['min_s']:>10.3f}{r['peak_mem_mb']:>10.0f}"
+                f"{r['speedup_of_vec2vec_fast']:>11.2f}x")
+        if quality_key:
+            line += f"{r.get(quality_key, float('nan')):>16.6g}"
+        print(line)
+    path = out or RESULTS_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"benchmark": name, "config": config, "rows": rows, "build_info": v2v.build_info(),
+              "versions": versions(), "machine": machine(), "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    path.write_text(json.dumps(record, indent=2, default=float))
+    print(f"wrote {path}")
+    return path
+
+
+def clustered_data(rng: np.random.Generator, n: int, d: int, centers: int = 64) -> np.ndarray:
+    """Unit-norm vectors around random directions, roughly like sentence embeddings."""
+    means = rng.standard_normal((centers, d)).astype(np.float32)
+    x = means[rng.integers(0, centers, n)] + 1.5 * rng.standard_normal((n, d)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x

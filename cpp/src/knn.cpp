@@ -1,0 +1,150 @@
+// Exact blocked top-k search: queries are split into fixed blocks handed to threads, each block scans the base in
+// fixed tiles. Block and tile sizes never depend on the thread count, so results are bitwise identical for any.
+#include "vec2vec_fast/knn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "vec2vec_fast/parallel.hpp"
+#include "vec2vec_fast/topk.hpp"
+
+namespace v2v {
+namespace {
+
+constexpr Index kQueryBlock = 256;
+constexpr Index kBaseTile = 1024;
+constexpr std::size_t kHeapBytesPerThread = std::size_t(64) << 20;
+
+// Per-row factor of the metric: inverse norm for cosine, squared norm for L2, unused for inner product.
+std::vector<float> row_factors(ConstMatrixRef x, Metric metric, int n_threads) {
+  std::vector<float> out;
+  if (metric == Metric::InnerProduct) return out;
+  out.resize(static_cast<std::size_t>(x.rows()));
+  const Index n = x.rows();
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n > 4096)
+  for (Index i = 0; i < n; ++i) {
+    const double sq = x.row(i).cast<double>().squaredNorm();
+    out[i] = metric == Metric::Cosine ? (sq > 0 ? static_cast<float>(1.0 / std::sqrt(sq)) : 0.0f)
+                                      : static_cast<float>(sq);
+  }
+  return out;
+}
+
+void check_args(ConstMatrixRef queries, ConstMatrixRef base, Index k) {
+  if (queries.cols() != base.cols())
+    throw std::invalid_argument("queries have " + std::to_string(queries.cols()) + " columns, base has " +
+                                std::to_string(base.cols()));
+  if (k < 1 || k > base.rows())
+    throw std::invalid_argument("k=" + std::to_string(k) + " must be in [1, n_base=" + std::to_string(base.rows()) +
+                                "]");
+}
+
+// Runs the search; `emit(q0, rows, keys, ids)` receives each finished query block (keys best first, k per row),
+// called from worker threads, one block at a time per thread.
+template <class Emit>
+void search(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metric, int n_threads,
+            const InterruptCheck& check, Emit&& emit) {
+  check_args(queries, base, k);
+  const Index m = queries.rows(), n = base.rows();
+  const Index query_block =
+      std::clamp<Index>(static_cast<Index>(kHeapBytesPerThread / (k * (sizeof(float) + sizeof(std::int64_t)))), 1,
+                        kQueryBlock);
+  const Index n_blocks = (m + query_block - 1) / query_block;
+  const int threads = static_cast<int>(std::min<Index>(effective_threads(n_threads), std::max<Index>(n_blocks, 1)));
+  const std::vector<float> base_factor = row_factors(base, metric, threads);
+
+  ParallelErrors errors;
+  Interrupter interrupter(check);
+#pragma omp parallel num_threads(threads)
+  {
+    RowMatrixXf tile;
+    std::vector<float> keys;
+    std::vector<std::int64_t> ids;
+    std::vector<float> query_factor;
+#pragma omp for schedule(dynamic, 1)
+    for (Index blk = 0; blk < n_blocks; ++blk) {
+      errors.run([&] {
+        const Index q0 = blk * query_block, rows = std::min(query_block, m - q0);
+        if (tile.size() == 0) {
+          tile.resize(query_block, std::min(kBaseTile, n));
+          keys.resize(static_cast<std::size_t>(query_block * k));
+          ids.resize(keys.size());
+        }
+        query_factor = row_factors(queries.middleRows(q0, rows), metric, 1);
+        std::vector<TopK> heaps;
+        heaps.reserve(static_cast<std::size_t>(rows));
+        for (Index i = 0; i < rows; ++i) heaps.emplace_back(&keys[i * k], &ids[i * k], k);
+
+        for (Index b0 = 0; b0 < n; b0 += kBaseTile) {
+          if (interrupter.poll()) return;
+          const Index cols = std::min(kBaseTile, n - b0);
+          auto scores = tile.topLeftCorner(rows, cols);
+          scores.noalias() = queries.middleRows(q0, rows) * base.middleRows(b0, cols).transpose();
+          for (Index i = 0; i < rows; ++i) {
+            float* s = &scores(i, 0);
+            // Turn inner products into keys (higher is better); L2 keys omit the query's own norm (constant per row).
+            if (metric == Metric::Cosine) {
+              const float qf = query_factor[i];
+              for (Index j = 0; j < cols; ++j) s[j] *= qf * base_factor[b0 + j];
+            } else if (metric == Metric::L2) {
+              for (Index j = 0; j < cols; ++j) s[j] = 2.0f * s[j] - base_factor[b0 + j];
+            }
+            TopK& heap = heaps[i];
+            Index j = 0;
+            for (; j < cols && !heap.full(); ++j) heap.push(s[j], b0 + j);
+            // Ids arrive in increasing order, so an equal key never displaces the kept one.
+            for (; j < cols; ++j)
+              if (s[j] > heap.worst_key()) heap.push(s[j], b0 + j);
+          }
+        }
+        for (Index i = 0; i < rows; ++i) {
+          heaps[i].sort_best_first();
+          if (metric == Metric::L2) {
+            float* key = &keys[i * k];
+            for (Index j = 0; j < k; ++j) key[j] = std::max(0.0f, query_factor[i] - key[j]);
+          }
+        }
+        emit(q0, rows, keys.data(), ids.data());
+      });
+    }
+  }
+  errors.rethrow();
+  interrupter.throw_if_stopped();
+}
+
+}  // namespace
+
+KnnResult knn(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metric, int n_threads,
+              const InterruptCheck& check) {
+  KnnResult out;
+  out.indices.resize(queries.rows(), k);
+  out.scores.resize(queries.rows(), k);
+  search(queries, base, k, metric, n_threads, check,
+         [&](Index q0, Index rows, const float* keys, const std::int64_t* ids) {
+           std::copy(keys, keys + rows * k, out.scores.data() + q0 * k);
+           std::copy(ids, ids + rows * k, out.indices.data() + q0 * k);
+         });
+  return out;
+}
+
+RowMatrixXf knn_mean(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef values, Index k, Metric metric,
+                     int n_threads, const InterruptCheck& check) {
+  if (values.rows() != base.rows())
+    throw std::invalid_argument("values have " + std::to_string(values.rows()) + " rows, base has " +
+                                std::to_string(base.rows()));
+  RowMatrixXf out(queries.rows(), values.cols());
+  search(queries, base, k, metric, n_threads, check,
+         [&](Index q0, Index rows, const float*, const std::int64_t* ids) {
+           Eigen::RowVectorXd sum(values.cols());
+           for (Index i = 0; i < rows; ++i) {
+             sum.setZero();
+             for (Index j = 0; j < k; ++j) sum += values.row(ids[i * k + j]).cast<double>();
+             out.row(q0 + i) = (sum / static_cast<double>(k)).cast<float>();
+           }
+         });
+  return out;
+}
+
+}  // namespace v2v

@@ -1,0 +1,29 @@
+"""vec2vec_fast: translate embeddings between embedding models without paired data.
+
+The C++ kernels (k-means, exact top-k search) live in the private module ``vec2vec_fast._core``; use the
+validated wrappers exported here.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version as _version
+from typing import Any, Dict
+
+from . import _core
+from .kmeans import KMeansResult, kmeans
+from .knn import knn, knn_mean
+
+try:
+    __version__ = _version("vec2vec_fast")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+    __version__ = _core.__version__
+
+
+def build_info() -> Dict[str, Any]:
+    """How the C++ core was built: OpenMP, thread count, Eigen version and SIMD, compiler and flags."""
+    info = dict(_core.build_info())
+    info["version"] = __version__
+    return info
+
+
+__all__ = ["KMeansResult", "__version__", "build_info", "kmeans", "knn", "knn_mean"]

@@ -1,0 +1,108 @@
+"""k-means (Lloyd) on the C++ core: k-means++, random or given seeding; Euclidean or spherical (cosine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple, Union
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import _core
+from ._validation import SeedLike, as_float32_matrix, check_choice, check_int, resolve_n_threads, resolve_seed
+
+INITS = ("k-means++", "random")
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """Result of :func:`kmeans`.
+
+    Attributes
+    ----------
+    centroids : (n_clusters, d) float32 (unit norm when spherical)
+    labels : (n,) int64, each row's nearest centroid
+    inertia : float, sum of squared distances to the centroids (spherical: sum of 1 - cosine similarity)
+    n_iter : int, centroid updates run
+    inertia_history : tuple of float, the inertia after 0, 1, ..., n_iter updates (non-increasing)
+    seed : int, the seed used (record it to repeat the run)
+    best_init : int, which of the n_init seedings was kept
+    """
+
+    centroids: NDArray[np.float32]
+    labels: NDArray[np.int64]
+    inertia: float
+    n_iter: int
+    inertia_history: Tuple[float, ...]
+    seed: int
+    best_init: int
+
+
+def kmeans(
+    X: ArrayLike,
+    n_clusters: int,
+    *,
+    init: Union[str, ArrayLike] = "k-means++",
+    n_init: int = 1,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    spherical: bool = False,
+    seed: SeedLike = 0,
+    n_threads: Optional[int] = None,
+) -> KMeansResult:
+    """Cluster the rows of X with Lloyd's algorithm.
+
+    Parameters
+    ----------
+    X : (n, d) array
+        float32 C-contiguous input is used in place; other real dtypes/layouts are copied once to float32.
+    n_clusters : int
+        1 <= n_clusters <= n.
+    init : "k-means++", "random" or (n_clusters, d) array
+        Greedy k-means++ (as scikit-learn), n_clusters distinct random rows, or explicit initial centroids.
+    n_init : int
+        Independent seedings; the lowest inertia wins. Must be 1 with an explicit init array.
+    max_iter : int
+        Maximum centroid updates.
+    tol : float
+        Stop when the total squared centroid shift is <= tol times the mean per-feature variance of X (as
+        scikit-learn). Iteration also stops when no label changes. A negative tol disables the shift test.
+    spherical : bool
+        Cosine k-means: centroids are kept at unit norm, rows are assigned by cosine similarity and averaged as
+        x / |x|. Rows need not be normalised beforehand.
+    seed : int, numpy Generator or None
+        Same seed, same result, for any n_threads.
+    n_threads : int or None
+        None uses OMP_NUM_THREADS or every usable core; -1 all cores.
+
+    Returns
+    -------
+    KMeansResult
+
+    Notes
+    -----
+    Empty clusters are moved to the rows farthest from their centroids. Ctrl-C stops the run (KeyboardInterrupt).
+    """
+    threads = resolve_n_threads(n_threads)
+    x = as_float32_matrix(X, "X", n_threads=threads)
+    n, d = x.shape
+    n_clusters = check_int(n_clusters, "n_clusters", low=1, high=n)
+    n_init = check_int(n_init, "n_init", low=1)
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    if not isinstance(tol, (int, float, np.floating, np.integer)) or isinstance(tol, bool) or not np.isfinite(tol):
+        raise ValueError(f"tol must be a finite number, got {tol!r}")
+    if isinstance(init, str):
+        init_name = check_choice(init, "init", INITS)
+        centroids = np.empty((0, d), dtype=np.float32)
+    else:
+        init_name = "array"
+        centroids = as_float32_matrix(init, "init", n_threads=threads)
+        if centroids.shape != (n_clusters, d):
+            raise ValueError(f"init has shape {centroids.shape}, expected (n_clusters, d) = {(n_clusters, d)}")
+        if n_init != 1:
+            raise ValueError(f"n_init={n_init} has no effect with an explicit init array: pass n_init=1")
+    used_seed = resolve_seed(seed)
+    c, labels, inertia, n_iter, history, best_init = _core.kmeans(
+        x, n_clusters, init_name, centroids, n_init, max_iter, float(tol), bool(spherical), used_seed, threads
+    )
+    return KMeansResult(c, labels, float(inertia), int(n_iter), tuple(history), used_seed, int(best_init))
