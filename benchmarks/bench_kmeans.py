@@ -5,7 +5,9 @@
     python benchmarks/bench_kmeans.py --mode defaults       # each library's own seeding and stopping rule
 
 --mode fixed (default) times Lloyd iterations only: every implementation starts from the same centroids and runs
-exactly 25 iterations. --mode defaults times what a user gets from a plain call: vec2vec_fast.kmeans(x, k) and
+exactly 25 iterations. vec2vec_fast and scikit-learn stop early once no label changes, so this mode clusters
+Gaussian noise, on which labels keep changing; the table shows each implementation's iteration count and the run
+fails if they differ. --mode defaults times what a user gets from a plain call: vec2vec_fast.kmeans(x, k) and
 sklearn KMeans(k) (greedy k-means++, run to convergence), faiss Kmeans (random init, 25 iterations on a subsample of
 256 rows per centroid).
 """
@@ -50,28 +52,31 @@ def main() -> None:
         args.n, args.d, args.k, args.repeat = 3000, 64, 20, 1
     iters = 25
     rng = np.random.default_rng(args.seed)
-    x = clustered_data(rng, args.n, args.d)
+    fixed = args.mode == "fixed"
+    x = rng.standard_normal((args.n, args.d)).astype(np.float32) if fixed else clustered_data(rng, args.n, args.d)
     init = x[rng.choice(args.n, args.k, replace=False)].copy()
 
-    fixed = args.mode == "fixed"
-    if fixed:
-        impls = {"vec2vec_fast": lambda: v2v.kmeans(x, args.k, init=init, max_iter=iters, tol=-1,
-                                                    n_threads=args.threads).centroids}
-    else:
-        impls = {"vec2vec_fast": lambda: v2v.kmeans(x, args.k, seed=args.seed, n_threads=args.threads).centroids}
+    # Each implementation returns (centroids, Lloyd iterations it ran).
+    def ours():
+        r = (v2v.kmeans(x, args.k, init=init, max_iter=iters, tol=-1, n_threads=args.threads) if fixed
+             else v2v.kmeans(x, args.k, seed=args.seed, n_threads=args.threads))
+        return r.centroids, r.n_iter
+
+    impls = {"vec2vec_fast": ours}
     if "sklearn" not in args.skip:
         try:
             from sklearn.cluster import KMeans
 
-            if fixed:
-                impls["scikit-learn"] = lambda: KMeans(args.k, init=init, n_init=1, max_iter=iters, tol=0,
-                                                       algorithm="lloyd").fit(x).cluster_centers_
-            else:
-                impls["scikit-learn"] = lambda: KMeans(args.k, random_state=args.seed).fit(x).cluster_centers_
+            def sklearn_kmeans():
+                km = (KMeans(args.k, init=init, n_init=1, max_iter=iters, tol=0, algorithm="lloyd") if fixed
+                      else KMeans(args.k, random_state=args.seed)).fit(x)
+                return km.cluster_centers_, km.n_iter_
+
+            impls["scikit-learn"] = sklearn_kmeans
         except ImportError:
             print("scikit-learn not installed: skipped")
     if "numpy" not in args.skip:
-        impls["numpy"] = lambda: numpy_lloyd(x, init, iters)
+        impls["numpy"] = lambda: (numpy_lloyd(x, init, iters), iters)
     if "faiss" not in args.skip:
         try:
             import faiss
@@ -80,11 +85,11 @@ def main() -> None:
                 if not fixed:
                     km = faiss.Kmeans(args.d, args.k, seed=args.seed)
                     km.train(x)
-                    return km.centroids
-                km = faiss.Kmeans(args.d, args.k, niter=iters, seed=args.seed, max_points_per_centroid=args.n,
-                                  min_points_per_centroid=1)
-                km.train(x, init_centroids=init)
-                return km.centroids
+                else:
+                    km = faiss.Kmeans(args.d, args.k, niter=iters, seed=args.seed, max_points_per_centroid=args.n,
+                                      min_points_per_centroid=1)
+                    km.train(x, init_centroids=init)
+                return km.centroids, len(km.iteration_stats)
 
             impls["faiss-cpu"] = run_faiss
         except ImportError:
@@ -93,9 +98,12 @@ def main() -> None:
     rows = []
     with limit_threads(args.threads):
         for name, fn in impls.items():
-            r = time_runs(fn, args.repeat)
-            centroids = r.pop("result")
-            rows.append({"impl": name, **r, "quality_inertia": inertia(x, centroids)})
+            r = time_runs(fn, args.repeat, label=name)
+            centroids, n_iter = r.pop("result")
+            rows.append({"impl": name, **r, "n_iter": int(n_iter), "quality_inertia": inertia(x, centroids)})
+    if fixed and len({r["n_iter"] for r in rows}) > 1:
+        raise SystemExit(f"iteration counts differ, the timing would not compare like with like: "
+                         f"{[(r['impl'], r['n_iter']) for r in rows]}")
     config = {"mode": args.mode, "n": args.n, "d": args.d, "k": args.k, "threads": args.threads,
               "repeat": args.repeat}
     config.update({"iterations": iters, "init": "same random rows for all"} if fixed else

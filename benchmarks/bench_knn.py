@@ -59,7 +59,7 @@ def main() -> None:
     truth = None
     with limit_threads(args.threads):
         for name, fn in impls.items():
-            r = time_runs(fn, args.repeat)
+            r = time_runs(fn, args.repeat, label=name)
             found = r.pop("result")
             truth = found if truth is None else truth  # vec2vec_fast's answer; all are exact, so recall ~ 1
             rows.append({"impl": name, **r, "quality_recall_vs_v2v": recall(found, truth)})

@@ -82,8 +82,10 @@ def peak_rss_during(fn: Callable[[], Any], interval: float = 0.002):
     return result, peak[0] - start
 
 
-def time_runs(fn: Callable[[], Any], repeat: int) -> Dict[str, Any]:
+def time_runs(fn: Callable[[], Any], repeat: int, label: str = "") -> Dict[str, Any]:
     """One warm-up, then `repeat` timed runs: median and min seconds, the last result, peak extra memory."""
+    if label:
+        print(f"  timing {label} (1 warm-up + {repeat} runs)...", flush=True)
     fn()
     times: List[float] = []
     result: Any = None
@@ -123,16 +125,18 @@ def report(name: str, config: Dict[str, Any], rows: List[Dict[str, Any]], out: O
     for r in rows:
         r["speedup_of_vec2vec_fast"] = r["median_s"] / ours["median_s"]
     quality_key = next((k for k in rows[0] if k.startswith("quality_")), None)
+    has_iters = "n_iter" in rows[0]
     print(f"\n{name}: " + ", ".join(f"{k}={v}" for k, v in config.items()))
     header = f"{'implementation':<22}{'median s':>10}{'min s':>10}{'peak MB':>10}{'v2v faster':>12}"
-    if quality_key:
-        header += f"{quality_key[8:]:>16}"
+    header += f"{'iterations':>12}" if has_iters else ""
+    width = max(16, len(quality_key) - 6) if quality_key else 0
+    header += f"{quality_key[8:]:>{width}}" if quality_key else ""
     print(header)
     for r in rows:
         line = (f"{r['impl']:<22}{r['median_s']:>10.3f}{r['min_s']:>10.3f}{r['peak_mem_mb']:>10.0f}"
                 f"{r['speedup_of_vec2vec_fast']:>11.2f}x")
-        if quality_key:
-            line += f"{r.get(quality_key, float('nan')):>16.6g}"
+        line += f"{r['n_iter']:>12}" if has_iters else ""
+        line += f"{r.get(quality_key, float('nan')):>{width}.6g}" if quality_key else ""
         print(line)
     path = out or RESULTS_DIR / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

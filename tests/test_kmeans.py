@@ -121,6 +121,20 @@ def test_n_init_keeps_the_best(rng):
     assert 0 <= best.best_init < 4
 
 
+@pytest.mark.parametrize("spherical", [False, True])
+def test_fused_and_gathered_updates_agree(rng, spherical):
+    # Small k sums centroids during the assignment pass; large k (or limit 0) gathers rows per cluster instead.
+    x, _ = make_blobs(rng, 3000, 24, 9, spread=2.0)
+    init = x[:9].copy()
+    args = (x, 9, "array", init, 1, 20, -1.0, spherical, 0, 2)
+    fused, gathered = v2v._core.kmeans(*args, 64 * 2**20), v2v._core.kmeans(*args, 0)
+    np.testing.assert_allclose(fused[0], gathered[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(fused[1], gathered[1])
+    if not spherical:
+        c, labels, _ = numpy_lloyd(x, init, gathered[3])
+        np.testing.assert_allclose(gathered[0], c, rtol=1e-4, atol=1e-4)
+
+
 def test_k_equals_n_gives_zero_inertia(rng):
     x = rng.standard_normal((30, 4)).astype(np.float32)
     r = v2v.kmeans(x, 30, seed=0)

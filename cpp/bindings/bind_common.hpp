@@ -18,5 +18,7 @@ Metric parse_metric(const std::string& name);
 void bind_common(pybind11::module_& m);
 void bind_kmeans(pybind11::module_& m);
 void bind_knn(pybind11::module_& m);
+void bind_assignment(pybind11::module_& m);
+void bind_procrustes(pybind11::module_& m);
 
 }  // namespace v2v::bind

@@ -23,7 +23,7 @@ void bind_kmeans(py::module_& m) {
   m.def(
       "kmeans",
       [](ConstMatrixRef x, Index n_clusters, const std::string& init, ConstMatrixRef init_centroids, int n_init,
-         int max_iter, double tol, bool spherical, std::uint64_t seed, int n_threads) {
+         int max_iter, double tol, bool spherical, std::uint64_t seed, int n_threads, double block_sums_limit_bytes) {
         KMeansOptions opt;
         opt.n_clusters = n_clusters;
         opt.init = parse_init(init);
@@ -33,13 +33,14 @@ void bind_kmeans(py::module_& m) {
         opt.spherical = spherical;
         opt.seed = seed;
         opt.n_threads = n_threads;
+        opt.block_sums_limit_bytes = block_sums_limit_bytes;
         const RowMatrixXf given = opt.init == KMeansInit::Given ? RowMatrixXf(init_centroids) : RowMatrixXf();
         KMeansResult r = kmeans(x, opt, opt.init == KMeansInit::Given ? &given : nullptr, python_interrupt_check());
         return std::make_tuple(std::move(r.centroids), std::move(r.labels), r.inertia, r.n_iter,
                                std::move(r.inertia_history), r.best_init);
       },
       "x"_a.noconvert(), "n_clusters"_a, "init"_a, "init_centroids"_a.noconvert(), "n_init"_a, "max_iter"_a,
-      "tol"_a, "spherical"_a, "seed"_a, "n_threads"_a, py::call_guard<py::gil_scoped_release>(),
+      "tol"_a, "spherical"_a, "seed"_a, "n_threads"_a, "block_sums_limit_bytes"_a, py::call_guard<py::gil_scoped_release>(),
       "Lloyd k-means: (centroids, labels, inertia, n_iter, inertia_history, best_init).");
 }
 

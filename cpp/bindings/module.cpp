@@ -11,6 +11,8 @@ PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
   v2v::bind::bind_common(m);
   v2v::bind::bind_kmeans(m);
   v2v::bind::bind_knn(m);
+  v2v::bind::bind_assignment(m);
+  v2v::bind::bind_procrustes(m);
 #ifdef VERSION_INFO
   m.attr("__version__") = V2V_MACRO_STRINGIFY(VERSION_INFO);
 #else

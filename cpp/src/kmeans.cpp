@@ -13,8 +13,9 @@
 namespace v2v {
 namespace {
 
-constexpr Index kRowBlock = 256;
+constexpr Index kRowBlock = 512;  // rows per product: fewer centroid repacks, while the tile still fits in L2
 constexpr Index kCentroidTile = 1024;
+constexpr Index kSumChunk = 64;       // rows summed in float before folding into the float64 centroid sum
 
 double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
@@ -52,9 +53,18 @@ inline float distance(const Data& data, Index i, float dot, float centroid_sqnor
   return std::max(0.0f, data.factor[i] + centroid_sqnorm - 2.0f * dot);
 }
 
-// Assigns each row to its nearest centroid (ties to the lower index); returns the inertia.
+// Per-row-block partial centroid sums, filled during the assignment pass so small-k iterations read the data once.
+struct BlockSums {
+  RowMatrixXf sums;  // (n_blocks * k, d): block b's sums are rows [b * k, (b + 1) * k)
+  static bool fits(Index n, Index k, Index d, double limit_bytes) {
+    return static_cast<double>(n_row_blocks(n)) * k * d * sizeof(float) <= limit_bytes;
+  }
+};
+
+// Assigns each row to its nearest centroid (ties to the lower index); returns the inertia. With `block_sums`,
+// also adds each row (spherical: x / |x|) to its block's partial sum of its cluster.
 double assign(const Data& data, const RowMatrixXf& centroids, VectorXi64& labels, std::vector<float>& min_dist,
-              std::vector<RowMatrixXf>& scratch, Interrupter& interrupter) {
+              std::vector<RowMatrixXf>& scratch, Interrupter& interrupter, BlockSums* block_sums = nullptr) {
   const Index n = data.x.rows(), k = centroids.rows();
   const Eigen::VectorXf centroid_sqnorm = centroids.rowwise().squaredNorm();
   const Index n_blocks = n_row_blocks(n);
@@ -70,13 +80,16 @@ double assign(const Data& data, const RowMatrixXf& centroids, VectorXi64& labels
       auto dots = tile.topLeftCorner(rows, cols);
       dots.noalias() = data.x.middleRows(r0, rows) * centroids.middleRows(c0, cols).transpose();
       for (Index i = 0; i < rows; ++i) {
-        // Key to maximise: the inner product on the sphere, 2 x.c - |c|^2 in Euclidean space.
-        for (Index j = 0; j < cols; ++j) {
-          const float key = data.spherical ? dots(i, j) : 2.0f * dots(i, j) - centroid_sqnorm[c0 + j];
-          if (key > best_key[i]) {
-            best_key[i] = key;
-            best_id[i] = c0 + j;
-          }
+        // Key to maximise: the inner product on the sphere, 2 x.c - |c|^2 in Euclidean space. The vectorised max
+        // finds the value, a short scan its first position (ties go to the lower index).
+        Eigen::Map<Eigen::ArrayXf> keys(&dots(i, 0), cols);
+        if (!data.spherical) keys = 2.0f * keys - centroid_sqnorm.segment(c0, cols).array();
+        const float top = keys.maxCoeff();
+        if (top > best_key[i]) {
+          Index j = 0;
+          while (keys[j] != top) ++j;
+          best_key[i] = top;
+          best_id[i] = c0 + j;
         }
       }
     }
@@ -92,25 +105,38 @@ double assign(const Data& data, const RowMatrixXf& centroids, VectorXi64& labels
       sum += min_dist[r0 + i];
     }
     partial[block] = sum;
+    if (block_sums) {
+      auto sums = block_sums->sums.middleRows(block * k, k);
+      sums.setZero();
+      for (Index i = 0; i < rows; ++i) {
+        if (data.spherical)
+          sums.row(best_id[i]) += data.x.row(r0 + i) * data.factor[r0 + i];
+        else
+          sums.row(best_id[i]) += data.x.row(r0 + i);
+      }
+    }
   });
   double inertia = 0;
   for (double p : partial) inertia += p;
   return inertia;
 }
 
-// New centroids from labels; empty clusters get the rows farthest from their centroids. Returns the squared shift.
+// New centroids from labels (summing the block sums when given, else gathering each cluster's rows); empty clusters
+// get the rows farthest from their centroids. Returns the squared shift.
 double update(const Data& data, const VectorXi64& labels, const std::vector<float>& min_dist, RowMatrixXf& centroids,
-              Interrupter& interrupter) {
+              Interrupter& interrupter, const BlockSums* block_sums = nullptr) {
   const Index n = data.x.rows(), k = centroids.rows(), d = data.x.cols();
   // Counting sort of rows by label keeps each cluster's rows in index order: sums are reproducible.
   std::vector<Index> start(static_cast<std::size_t>(k + 1), 0);
   for (Index i = 0; i < n; ++i) ++start[labels[i] + 1];
   for (Index c = 0; c < k; ++c) start[c + 1] += start[c];
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  {
+  std::vector<Index> order;
+  if (!block_sums) {
+    order.resize(static_cast<std::size_t>(n));
     std::vector<Index> fill(start.begin(), start.end() - 1);
     for (Index i = 0; i < n; ++i) order[fill[labels[i]]++] = i;
   }
+  const Index n_blocks = n_row_blocks(n);
   std::vector<double> shift(static_cast<std::size_t>(k), 0.0);
   std::vector<char> empty(static_cast<std::size_t>(k), 0);
   parallel_blocks(k, data.threads, interrupter, [&](Index c, int) {
@@ -119,12 +145,22 @@ double update(const Data& data, const VectorXi64& labels, const std::vector<floa
       return;
     }
     Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(d);
-    for (Index p = start[c]; p < start[c + 1]; ++p) {
-      const Index i = order[p];
-      if (data.spherical)
-        sum += data.x.row(i).cast<double>() * static_cast<double>(data.factor[i]);
-      else
-        sum += data.x.row(i).cast<double>();
+    if (block_sums) {
+      for (Index b = 0; b < n_blocks; ++b) sum += block_sums->sums.row(b * k + c).cast<double>();
+    } else {
+      // Rows are summed in float chunks (vectorised) folded into a float64 total: large clusters keep precision.
+      Eigen::RowVectorXf chunk(d);
+      for (Index p0 = start[c]; p0 < start[c + 1]; p0 += kSumChunk) {
+        chunk.setZero();
+        for (Index p = p0; p < std::min(p0 + kSumChunk, start[c + 1]); ++p) {
+          const Index i = order[p];
+          if (data.spherical)
+            chunk += data.x.row(i) * data.factor[i];
+          else
+            chunk += data.x.row(i);
+        }
+        sum += chunk.cast<double>();
+      }
     }
     if (data.spherical) {
       const double norm = sum.norm();
@@ -286,18 +322,23 @@ double mean_variance(const Data& data, Interrupter& interrupter) {
   return ((sqsum / static_cast<double>(n) - mean.cwiseAbs2()).cwiseMax(0.0)).mean();
 }
 
-KMeansResult lloyd(const Data& data, RowMatrixXf centroids, int max_iter, double tol_abs, Interrupter& interrupter) {
+KMeansResult lloyd(const Data& data, RowMatrixXf centroids, int max_iter, double tol_abs, double block_sums_limit,
+                   Interrupter& interrupter) {
   const Index n = data.x.rows();
   KMeansResult out;
   std::vector<RowMatrixXf> scratch(static_cast<std::size_t>(data.threads));
   std::vector<float> min_dist(static_cast<std::size_t>(n));
   VectorXi64 labels(n), previous;
+  BlockSums block_sums;
+  const bool fused = BlockSums::fits(n, centroids.rows(), data.x.cols(), block_sums_limit);
+  if (fused) block_sums.sums.resize(n_row_blocks(n) * centroids.rows(), data.x.cols());
+  BlockSums* sums = fused ? &block_sums : nullptr;
   bool labels_current = false;  // labels were computed from the current centroids
   for (int it = 0; it < max_iter; ++it) {
-    out.inertia_history.push_back(assign(data, centroids, labels, min_dist, scratch, interrupter));
+    out.inertia_history.push_back(assign(data, centroids, labels, min_dist, scratch, interrupter, sums));
     labels_current = true;
     if (it > 0 && labels == previous) break;  // strict convergence: the update would change nothing
-    const double shift = update(data, labels, min_dist, centroids, interrupter);
+    const double shift = update(data, labels, min_dist, centroids, interrupter, sums);
     labels_current = false;
     out.n_iter = it + 1;
     if (shift <= tol_abs) break;
@@ -344,7 +385,8 @@ KMeansResult kmeans(ConstMatrixRef x, const KMeansOptions& opt, const RowMatrixX
                             : opt.init == KMeansInit::Random ? seed_random(data, k, rng)
                                                              : seed_kmeanspp(data, k, rng, interrupter);
     if (opt.spherical) normalize_rows(centroids);
-    KMeansResult result = lloyd(data, std::move(centroids), opt.max_iter, tol_abs, interrupter);
+    KMeansResult result =
+        lloyd(data, std::move(centroids), opt.max_iter, tol_abs, opt.block_sums_limit_bytes, interrupter);
     result.best_init = run;
     if (run == 0 || result.inertia < best.inertia) best = std::move(result);
   }

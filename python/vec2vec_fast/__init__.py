@@ -1,6 +1,6 @@
 """vec2vec_fast: translate embeddings between embedding models without paired data.
 
-The C++ kernels (k-means, exact top-k search) live in the private module ``vec2vec_fast._core``; use the
+The C++ kernels (k-means, exact top-k search, linear and quadratic assignment, Procrustes) live in the private module ``vec2vec_fast._core``; use the
 validated wrappers exported here.
 """
 
@@ -12,6 +12,9 @@ from typing import Any, Dict
 from . import _core
 from .kmeans import KMeansResult, kmeans
 from .knn import knn, knn_mean
+from .lap import linear_sum_assignment
+from .procrustes import orthogonalize, procrustes
+from .qap import QAPResult, qap, qap_score
 
 try:
     __version__ = _version("vec2vec_fast")
@@ -26,4 +29,17 @@ def build_info() -> Dict[str, Any]:
     return info
 
 
-__all__ = ["KMeansResult", "__version__", "build_info", "kmeans", "knn", "knn_mean"]
+__all__ = [
+    "KMeansResult",
+    "QAPResult",
+    "__version__",
+    "build_info",
+    "kmeans",
+    "knn",
+    "knn_mean",
+    "linear_sum_assignment",
+    "orthogonalize",
+    "procrustes",
+    "qap",
+    "qap_score",
+]

@@ -12,6 +12,8 @@ from . import _core
 from ._validation import SeedLike, as_float32_matrix, check_choice, check_int, resolve_n_threads, resolve_seed
 
 INITS = ("k-means++", "random")
+# Small-k runs sum centroids during the assignment pass while the per-block partial sums stay under this size.
+_BLOCK_SUMS_LIMIT_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def kmeans(
             raise ValueError(f"n_init={n_init} has no effect with an explicit init array: pass n_init=1")
     used_seed = resolve_seed(seed)
     c, labels, inertia, n_iter, history, best_init = _core.kmeans(
-        x, n_clusters, init_name, centroids, n_init, max_iter, float(tol), bool(spherical), used_seed, threads
+        x, n_clusters, init_name, centroids, n_init, max_iter, float(tol), bool(spherical), used_seed, threads,
+        _BLOCK_SUMS_LIMIT_BYTES,
     )
     return KMeansResult(c, labels, float(inertia), int(n_iter), tuple(history), used_seed, int(best_init))

@@ -19,6 +19,9 @@ struct KMeansOptions {
   bool spherical = false;    ///< cosine k-means: unit-norm centroids, rows weighted as x / |x|
   std::uint64_t seed = 0;
   int n_threads = 0;         ///< <= 0: all available
+  /// Small-k runs keep per-row-block partial sums (n_blocks * k * d floats) so each iteration reads x once;
+  /// above this size the update gathers each cluster's rows instead.
+  double block_sums_limit_bytes = 64.0 * (1 << 20);
 };
 
 struct KMeansResult {

@@ -1,0 +1,67 @@
+// Procrustes: the cross-covariance is the O(n d^2) part and runs in parallel over fixed column slabs of the output
+// (each entry summed by one thread in row-block order: the same bits for any thread count); the polar factor of the
+// small d_x x d_y matrix comes from an SVD in float64.
+#include "vec2vec_fast/procrustes.hpp"
+
+#include <Eigen/SVD>
+#include <algorithm>
+#include <string>
+
+#include "vec2vec_fast/parallel.hpp"
+
+namespace v2v {
+namespace {
+constexpr Index kRowBlock = 2048;
+constexpr Index kColumnSlab = 128;
+}  // namespace
+
+RowMatrixXd cross_covariance(ConstMatrixRef X, ConstMatrixRef Y, const Eigen::Ref<const Eigen::VectorXf>& weights,
+                             int n_threads, const InterruptCheck& check) {
+  const Index n = X.rows(), dx = X.cols(), dy = Y.cols();
+  if (Y.rows() != n)
+    throw std::invalid_argument("X has " + std::to_string(n) + " rows but Y has " + std::to_string(Y.rows()));
+  const bool weighted = weights.size() != 0;
+  if (weighted && weights.size() != n)
+    throw std::invalid_argument("weights has " + std::to_string(weights.size()) + " entries, X has " +
+                                std::to_string(n) + " rows");
+  RowMatrixXd M = RowMatrixXd::Zero(dx, dy);
+  const Index n_slabs = (dy + kColumnSlab - 1) / kColumnSlab;
+  const int threads = static_cast<int>(std::min<Index>(effective_threads(n_threads), n_slabs));
+  Interrupter interrupter(check);
+  parallel_blocks(n_slabs, threads, interrupter, [&](Index slab, int) {
+    const Index c0 = slab * kColumnSlab, cols = std::min(kColumnSlab, dy - c0);
+    RowMatrixXf scaled, part(dx, cols);
+    for (Index r0 = 0; r0 < n; r0 += kRowBlock) {
+      if (interrupter.poll()) return;
+      const Index rows = std::min(kRowBlock, n - r0);
+      const auto Yb = Y.block(r0, c0, rows, cols);
+      if (weighted) {  // weights go on X's rows, one block at a time: no copy of the data
+        scaled = weights.segment(r0, rows).asDiagonal() * X.middleRows(r0, rows);
+        part.noalias() = scaled.transpose() * Yb;
+      } else {
+        part.noalias() = X.middleRows(r0, rows).transpose() * Yb;
+      }
+      M.middleCols(c0, cols) += part.cast<double>();
+    }
+  });
+  return M;
+}
+
+RowMatrixXd polar_factor(const RowMatrixXd& M, bool single) {
+  if (single) {
+    // Scaled to unit max-norm first so float32 cannot overflow or underflow; the polar factor is scale-free.
+    const double scale = M.cwiseAbs().maxCoeff();
+    const Eigen::MatrixXf Mf = (scale > 0 ? RowMatrixXd(M / scale) : M).cast<float>();
+    Eigen::BDCSVD<Eigen::MatrixXf> svd(Mf, Eigen::ComputeThinU | Eigen::ComputeThinV);
+    return (svd.matrixU() * svd.matrixV().transpose()).cast<double>();
+  }
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(M, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  return svd.matrixU() * svd.matrixV().transpose();
+}
+
+RowMatrixXf procrustes(ConstMatrixRef X, ConstMatrixRef Y, const Eigen::Ref<const Eigen::VectorXf>& weights,
+                       int n_threads, const InterruptCheck& check) {
+  return polar_factor(cross_covariance(X, Y, weights, n_threads, check), /*single=*/true).cast<float>();
+}
+
+}  // namespace v2v
