@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 import vec2vec_fast as v2v
-from common import clustered_data, limit_threads, parser, report, time_runs
+from common import clustered_data, limit_threads, parser, report, time_side_by_side
 
 
 def inertia(x: np.ndarray, centroids: np.ndarray, block: int = 8192) -> float:
@@ -97,10 +97,10 @@ def main() -> None:
 
     rows = []
     with limit_threads(args.threads):
-        for name, fn in impls.items():
-            r = time_runs(fn, args.repeat, label=name)
-            centroids, n_iter = r.pop("result")
-            rows.append({"impl": name, **r, "n_iter": int(n_iter), "quality_inertia": inertia(x, centroids)})
+        timed = time_side_by_side(impls, args.repeat)
+    for name, r in timed.items():
+        centroids, n_iter = r.pop("result")
+        rows.append({"impl": name, **r, "n_iter": int(n_iter), "quality_inertia": inertia(x, centroids)})
     if fixed and len({r["n_iter"] for r in rows}) > 1:
         raise SystemExit(f"iteration counts differ, the timing would not compare like with like: "
                          f"{[(r['impl'], r['n_iter']) for r in rows]}")

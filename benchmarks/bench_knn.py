@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import vec2vec_fast as v2v
-from common import clustered_data, limit_threads, parser, report, time_runs
+from common import clustered_data, limit_threads, parser, report, time_side_by_side
 
 
 def numpy_knn(q: np.ndarray, b: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
@@ -56,13 +56,12 @@ def main() -> None:
             print("scikit-learn not installed: skipped")
 
     rows = []
-    truth = None
     with limit_threads(args.threads):
-        for name, fn in impls.items():
-            r = time_runs(fn, args.repeat, label=name)
-            found = r.pop("result")
-            truth = found if truth is None else truth  # vec2vec_fast's answer; all are exact, so recall ~ 1
-            rows.append({"impl": name, **r, "quality_recall_vs_v2v": recall(found, truth)})
+        timed = time_side_by_side(impls, args.repeat)
+    truth = timed["vec2vec_fast"]["result"]  # all are exact, so recall against ours is ~1 for every one
+    for name, r in timed.items():
+        found = r.pop("result")
+        rows.append({"impl": name, **r, "quality_recall_vs_v2v": recall(found, truth)})
     config = {"m": m, "n": args.n, "d": args.d, "k": args.k, "metric": "ip", "threads": args.threads,
               "repeat": args.repeat}
     report("knn" if not args.quick else "knn_quick", config, rows, args.out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import vec2vec_fast as v2v
-from common import limit_threads, parser, report, time_runs
+from common import limit_threads, parser, report, time_side_by_side
 
 
 def main() -> None:
@@ -32,12 +32,11 @@ def main() -> None:
                  "scipy": lambda: scipy.linalg.orthogonal_procrustes(x, y)[0]}
         rows = []
         with limit_threads(args.threads):
-            for name, fn in impls.items():
-                r = time_runs(fn, args.repeat, label=name)
-                w = r.pop("result").astype(np.float64)
-                rows.append({"impl": name, **r,
-                             "orthogonality_error": float(np.abs(w.T @ w - np.eye(d)).max()),
-                             "quality_max_diff_vs_float64": float(np.abs(w - exact).max())})
+            timed = time_side_by_side(impls, args.repeat)
+        for name, r in timed.items():
+            w = r.pop("result").astype(np.float64)
+            rows.append({"impl": name, **r, "orthogonality_error": float(np.abs(w.T @ w - np.eye(d)).max()),
+                         "quality_max_diff_vs_float64": float(np.abs(w - exact).max())})
         config = {"n": args.n, "d": d, "dtype": "float32", "threads": args.threads, "repeat": args.repeat}
         name = f"procrustes_d{d}" + ("_quick" if args.quick else "")
         report(name, config, rows, args.out if len(dims) == 1 else None)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import vec2vec_fast as v2v
-from common import limit_threads, parser, report, time_runs
+from common import limit_threads, parser, report, time_side_by_side
 
 
 def scipy_best_of(A, B, method, restarts, seed):
@@ -50,12 +50,12 @@ def speed(args):
         impls = {"vec2vec_fast": lambda: v2v.qap(A, B, method=method, n_restarts=restarts, seed=args.seed,
                                                  n_threads=args.threads).score,
                  "scipy (best of restarts)": lambda: scipy_best_of(A, B, method, restarts, args.seed)[1]}
-        rows = []
         with limit_threads(args.threads):
-            for name, fn in impls.items():
-                r = time_runs(fn, args.repeat, label=f"{name} {method}")
-                rows.append({"impl": name, **r, "quality_score": float(r.pop("result"))})
-        config = {"n": n, "restarts": restarts, "method": method, "threads": args.threads, "repeat": args.repeat}
+            timed = time_side_by_side(impls, args.repeat, inner=1 if args.quick else 10)
+        scores = {name: float(r.pop("result")) for name, r in timed.items()}
+        rows = [{"impl": name, **r, "quality_score": scores[name]} for name, r in timed.items()]
+        config = {"n": n, "restarts": restarts, "method": method, "threads": args.threads, "repeat": args.repeat,
+                  "calls_per_sample": 1 if args.quick else 10}
         report(f"qap_speed_{method}" + ("_quick" if args.quick else ""), config, rows, None)
 
 

@@ -82,21 +82,32 @@ def peak_rss_during(fn: Callable[[], Any], interval: float = 0.002):
     return result, peak[0] - start
 
 
-def time_runs(fn: Callable[[], Any], repeat: int, label: str = "") -> Dict[str, Any]:
-    """One warm-up, then `repeat` timed runs: median and min seconds, the last result, peak extra memory."""
-    if label:
-        print(f"  timing {label} (1 warm-up + {repeat} runs)...", flush=True)
-    fn()
-    times: List[float] = []
-    result: Any = None
-    peak = 0
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result, extra = peak_rss_during(fn)
-        times.append(time.perf_counter() - t0)
-        peak = max(peak, extra)
-    return {"median_s": statistics.median(times), "min_s": min(times), "times_s": times, "peak_mem_mb": peak / 2**20,
-            "result": result}
+def time_side_by_side(impls: Dict[str, Callable[[], Any]], repeat: int, inner: int = 1) -> Dict[str, Dict[str, Any]]:
+    """Warm each implementation up once, then run them in turn `repeat` times (A, B, C, A, B, C, ...), so that a
+    drift in machine speed during the run hits all of them alike. Per implementation: median and min seconds,
+    all times, peak extra resident memory, and its last result. With `inner` > 1 each sample is the mean of that
+    many back-to-back calls: sub-millisecond kernels are otherwise timed waking the CPU up."""
+    out: Dict[str, Dict[str, Any]] = {}
+    for name, fn in impls.items():
+        print(f"  warming up {name}...", flush=True)
+        fn()
+        out[name] = {"times_s": [], "peak_mem_mb": 0.0, "result": None}
+    for r in range(repeat):
+        print(f"  round {r + 1}/{repeat}", flush=True)
+        for name, fn in impls.items():
+            # BLAS and OpenMP pools spin for a while after returning: let the previous run's threads go idle so
+            # they do not steal the cores from this one.
+            time.sleep(0.3)
+            t0 = time.perf_counter()
+            result, extra = peak_rss_during(lambda: [fn() for _ in range(inner)][-1])
+            rec = out[name]
+            rec["times_s"].append((time.perf_counter() - t0) / inner)
+            rec["peak_mem_mb"] = max(rec["peak_mem_mb"], extra / 2**20)
+            rec["result"] = result
+    for rec in out.values():
+        rec["median_s"] = statistics.median(rec["times_s"])
+        rec["min_s"] = min(rec["times_s"])
+    return out
 
 
 def versions() -> Dict[str, Optional[str]]:
@@ -127,13 +138,13 @@ def report(name: str, config: Dict[str, Any], rows: List[Dict[str, Any]], out: O
     quality_key = next((k for k in rows[0] if k.startswith("quality_")), None)
     has_iters = "n_iter" in rows[0]
     print(f"\n{name}: " + ", ".join(f"{k}={v}" for k, v in config.items()))
-    header = f"{'implementation':<22}{'median s':>10}{'min s':>10}{'peak MB':>10}{'v2v faster':>12}"
+    header = f"{'implementation':<26}{'median s':>10}{'min s':>10}{'peak MB':>10}{'v2v faster':>12}"
     header += f"{'iterations':>12}" if has_iters else ""
     width = max(16, len(quality_key) - 6) if quality_key else 0
     header += f"{quality_key[8:]:>{width}}" if quality_key else ""
     print(header)
     for r in rows:
-        line = (f"{r['impl']:<22}{r['median_s']:>10.3f}{r['min_s']:>10.3f}{r['peak_mem_mb']:>10.0f}"
+        line = (f"{r['impl']:<26}{r['median_s']:>10.4g}{r['min_s']:>10.4g}{r['peak_mem_mb']:>10.0f}"
                 f"{r['speedup_of_vec2vec_fast']:>11.2f}x")
         line += f"{r['n_iter']:>12}" if has_iters else ""
         line += f"{r.get(quality_key, float('nan')):>{width}.6g}" if quality_key else ""

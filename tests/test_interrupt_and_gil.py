@@ -20,13 +20,19 @@ def long_knn(x):
     return v2v.knn(x, x, 10)
 
 
+def long_qap(x):
+    # Thousands of 2-opt restarts at n = 120: minutes of work, spread over both threads.
+    kernel = x[:120, :32].astype(np.float64) @ x[:120, :32].T.astype(np.float64)
+    return v2v.qap(kernel, kernel[::-1, ::-1], method="2opt", n_restarts=20_000, seed=0)
+
+
 @pytest.fixture
 def big(rng):
     return rng.standard_normal((60_000, 64)).astype(np.float32)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
-@pytest.mark.parametrize("job, wrapper", [(long_kmeans, "kmeans.py"), (long_knn, "knn.py")])
+@pytest.mark.parametrize("job, wrapper", [(long_kmeans, "kmeans.py"), (long_knn, "knn.py"), (long_qap, "qap.py")])
 def test_ctrl_c_interrupts_inside_the_kernel(big, job, wrapper):
     timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT))
     start = time.perf_counter()

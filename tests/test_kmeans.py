@@ -140,3 +140,13 @@ def test_k_equals_n_gives_zero_inertia(rng):
     r = v2v.kmeans(x, 30, seed=0)
     assert r.inertia == 0.0  # distances to the winning centroid are computed directly, not by expansion
     assert sorted(r.labels.tolist()) == list(range(30))
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_more_clusters_than_distinct_rows(init):
+    # k-means++ runs out of potential (every row sits on a centroid) and empty clusters cannot be filled by new rows.
+    x = np.repeat(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32), 10, axis=0)
+    r = v2v.kmeans(x, 5, init=init, seed=0)
+    assert r.inertia == 0.0
+    assert r.labels.min() >= 0 and r.labels.max() < 5
+    np.testing.assert_array_equal(r.centroids[r.labels], x)

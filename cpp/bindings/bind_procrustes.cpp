@@ -17,7 +17,7 @@ void bind_procrustes(py::module_& m) {
         return procrustes(X, Y, weights, n_threads, python_interrupt_check());
       },
       "X"_a.noconvert(), "Y"_a.noconvert(), "weights"_a.noconvert(), "n_threads"_a,
-      py::call_guard<py::gil_scoped_release>(), "Semi-orthogonal W (d_x, d_y) minimising |X W - Y| (row weights).");
+      py::call_guard<py::gil_scoped_release>(), "Semi-orthogonal W (d_x, d_y) = polar factor of X^T diag(w) Y.");
 
   m.def(
       "cross_covariance",

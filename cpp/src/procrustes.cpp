@@ -11,8 +11,15 @@
 
 namespace v2v {
 namespace {
-constexpr Index kRowBlock = 2048;
-constexpr Index kColumnSlab = 128;
+constexpr Index kRowBlock = 8192;
+
+// Output columns per task: the smallest even number of slabs at most 384 wide. Wide slabs repack X's rows less
+// often; an even count keeps two cores busy. Depends on d_y only, so the bits never depend on the thread count.
+Index column_slab(Index dy) {
+  Index slabs = 2;
+  while ((dy + slabs - 1) / slabs > 384) slabs += 2;
+  return std::max<Index>(1, (dy + slabs - 1) / slabs);
+}
 }  // namespace
 
 RowMatrixXd cross_covariance(ConstMatrixRef X, ConstMatrixRef Y, const Eigen::Ref<const Eigen::VectorXf>& weights,
@@ -25,11 +32,11 @@ RowMatrixXd cross_covariance(ConstMatrixRef X, ConstMatrixRef Y, const Eigen::Re
     throw std::invalid_argument("weights has " + std::to_string(weights.size()) + " entries, X has " +
                                 std::to_string(n) + " rows");
   RowMatrixXd M = RowMatrixXd::Zero(dx, dy);
-  const Index n_slabs = (dy + kColumnSlab - 1) / kColumnSlab;
+  const Index slab_width = column_slab(dy), n_slabs = (dy + slab_width - 1) / slab_width;
   const int threads = static_cast<int>(std::min<Index>(effective_threads(n_threads), n_slabs));
   Interrupter interrupter(check);
   parallel_blocks(n_slabs, threads, interrupter, [&](Index slab, int) {
-    const Index c0 = slab * kColumnSlab, cols = std::min(kColumnSlab, dy - c0);
+    const Index c0 = slab * slab_width, cols = std::min(slab_width, dy - c0);
     RowMatrixXf scaled, part(dx, cols);
     for (Index r0 = 0; r0 < n; r0 += kRowBlock) {
       if (interrupter.poll()) return;

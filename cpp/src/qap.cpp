@@ -26,41 +26,62 @@ VectorXi64 random_permutation(Index n, std::mt19937_64& rng) {
   return perm;
 }
 
-// Change of the score when positions i and j swap their B rows; Bp[a][b] = B[perm[a], perm[b]].
-inline double swap_delta(const RowMatrixXd& A, const RowMatrixXd& Bp, Index i, Index j) {
-  const Index n = A.rows();
-  double delta = (A(i, i) - A(j, j)) * (Bp(j, j) - Bp(i, i)) + (A(i, j) - A(j, i)) * (Bp(j, i) - Bp(i, j));
-  for (Index k = 0; k < n; ++k) {
-    if (k == i || k == j) continue;
-    delta += (A(i, k) - A(j, k)) * (Bp(j, k) - Bp(i, k)) + (A(k, i) - A(k, j)) * (Bp(k, j) - Bp(k, i));
+// B permuted by the current assignment, Bp[a][b] = B[perm[a], perm[b]], kept with its transpose so that the
+// O(n) swap delta reads rows only (contiguous, vectorised) for A's rows and columns alike.
+struct PermutedPair {
+  const RowMatrixXd& A;
+  RowMatrixXd At, Bp, BpT;
+
+  PermutedPair(const RowMatrixXd& a, const RowMatrixXd& B, const VectorXi64& perm)
+      : A(a), At(a.transpose()), Bp(a.rows(), a.rows()) {
+    for (Index r = 0; r < Bp.rows(); ++r)
+      for (Index c = 0; c < Bp.cols(); ++c) Bp(r, c) = B(perm[r], perm[c]);
+    BpT = Bp.transpose();
   }
-  return delta;
-}
+
+  // Change of sum_ab A[a,b] Bp[a,b] when positions i and j exchange their B rows.
+  double swap_delta(Index i, Index j) const {
+    // Sums over every k of the row terms and the column terms, minus their k = i and k = j entries, plus the
+    // four entries where both indices are in {i, j}.
+    const double rows = (A.row(i) - A.row(j)).dot(Bp.row(j) - Bp.row(i));
+    const double cols = (At.row(i) - At.row(j)).dot(BpT.row(j) - BpT.row(i));
+    const double overlap = (A(i, i) - A(j, i)) * (Bp(j, i) - Bp(i, i)) + (A(i, j) - A(j, j)) * (Bp(j, j) - Bp(i, j)) +
+                           (A(i, i) - A(i, j)) * (Bp(i, j) - Bp(i, i)) + (A(j, i) - A(j, j)) * (Bp(j, j) - Bp(j, i));
+    const double both = (A(i, i) - A(j, j)) * (Bp(j, j) - Bp(i, i)) + (A(i, j) - A(j, i)) * (Bp(j, i) - Bp(i, j));
+    return rows + cols - overlap + both;
+  }
+
+  void swap(Index i, Index j) {
+    Bp.row(i).swap(Bp.row(j));
+    Bp.col(i).swap(Bp.col(j));
+    BpT.row(i).swap(BpT.row(j));
+    BpT.col(i).swap(BpT.col(j));
+  }
+
+  double score() const { return (A.array() * Bp.array()).sum(); }
+};
 
 // Maximises the score (A already negated for minimisation) from `perm` until no pair swap improves it by more
 // than `min_gain` (a rounding guard: without it, two swaps that undo each other could both look positive).
 double two_opt(const RowMatrixXd& A, const RowMatrixXd& B, VectorXi64& perm, double min_gain,
                Interrupter& interrupter) {
   const Index n = A.rows();
-  RowMatrixXd Bp(n, n);
-  for (Index a = 0; a < n; ++a)
-    for (Index b = 0; b < n; ++b) Bp(a, b) = B(perm[a], perm[b]);
+  PermutedPair state(A, B, perm);
   bool improved = true;
   while (improved && !interrupter.poll()) {
     improved = false;
     for (Index i = 0; i < n && !improved; ++i) {
       for (Index j = i + 1; j < n; ++j) {
-        if (swap_delta(A, Bp, i, j) > min_gain) {
+        if (state.swap_delta(i, j) > min_gain) {
           std::swap(perm[i], perm[j]);
-          Bp.row(i).swap(Bp.row(j));
-          Bp.col(i).swap(Bp.col(j));
+          state.swap(i, j);
           improved = true;  // first improvement: rescan from the start, as scipy's 2-opt does
           break;
         }
       }
     }
   }
-  return (A.array() * Bp.array()).sum();
+  return state.score();
 }
 
 RowMatrixXd sinkhorn(RowMatrixXd P, double tol = 1e-3, int max_iter = 1000) {
