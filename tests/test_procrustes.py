@@ -107,6 +107,7 @@ def test_orthogonalize_is_the_polar_factor(rng):
         ({"weights": -np.ones(10)}, ValueError, r"weights must be finite and >= 0, got -1.0 at index 0"),
         ({"weights": np.full(10, np.nan)}, ValueError, "weights must be finite and >= 0, got nan"),
         ({"weights": np.array(["a"] * 10)}, TypeError, "weights must be real-valued"),
+        ({"weights": np.zeros(10)}, ValueError, "weights are all zero"),
         ({"Y": np.full((10, 4), np.inf)}, ValueError, "Y contains a non-finite value inf at row 0, column 0"),
     ],
 )

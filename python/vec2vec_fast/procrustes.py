@@ -68,6 +68,8 @@ def procrustes(
         bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
         if bad.size:
             raise ValueError(f"weights must be finite and >= 0, got {w[bad[0]]} at index {bad[0]}")
+        if not w.any():
+            raise ValueError("weights are all zero: no pair constrains the map")
     if not exact or x.shape[1] <= y.shape[1]:
         return _core.procrustes(x, y, w, threads)
     max_iter = check_int(max_iter, "max_iter", low=1)
