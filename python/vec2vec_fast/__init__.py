@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version as _version
 from typing import Any, Dict
 
-from . import _core
+from . import _core, metrics
 from .kmeans import KMeansResult, kmeans
 from .knn import knn, knn_mean
 from .lap import linear_sum_assignment
@@ -38,6 +38,7 @@ __all__ = [
     "knn",
     "knn_mean",
     "linear_sum_assignment",
+    "metrics",
     "orthogonalize",
     "procrustes",
     "qap",
