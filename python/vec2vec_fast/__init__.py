@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version as _version
 from typing import Any, Dict
 
 from . import _core, metrics
+from .aligner import Aligner, ModelFileError, NotFittedError
 from .kmeans import KMeansResult, kmeans
 from .knn import knn, knn_mean
 from .lap import linear_sum_assignment
@@ -30,7 +31,10 @@ def build_info() -> Dict[str, Any]:
 
 
 __all__ = [
+    "Aligner",
     "KMeansResult",
+    "ModelFileError",
+    "NotFittedError",
     "QAPResult",
     "__version__",
     "build_info",

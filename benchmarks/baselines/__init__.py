@@ -1,0 +1,1 @@
+"""Independent reference implementations that the benchmarks time vec2vec_fast against."""

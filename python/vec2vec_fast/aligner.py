@@ -1,0 +1,231 @@
+"""The unified estimator: Aligner(method="mini" | "procrustes" | "gan").fit(X_a, X_b).transform(X_a), save/load."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Dict, Optional, Union
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import SeedLike, as_float32_matrix, check_choice, resolve_n_threads, resolve_seed
+from .mini import MiniParams, fit_mini, preprocess
+from .procrustes import procrustes
+
+METHODS = ("mini", "procrustes", "gan")
+FILE_FORMAT = "vec2vec_fast.Aligner"
+FILE_FORMAT_VERSION = 1
+_ARRAYS = ("W", "mean_a", "mean_b")
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when transform, inverse_transform or save is called before fit."""
+
+
+class ModelFileError(ValueError):
+    """A model file that is not one of ours, is corrupt, or comes from an incompatible version or method."""
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def _typical_norm(x: np.ndarray, mean: np.ndarray) -> float:
+    """Mean norm of the centred rows: the scale `raw=True` restores."""
+    return float(np.mean(np.linalg.norm(x - mean, axis=1)))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _library_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+class Aligner:
+    """Translate embeddings from space A into space B.
+
+    Parameters
+    ----------
+    method : {"mini", "procrustes", "gan"}
+        "mini": mini-vec2vec from unpaired samples (hyperparameters: the fields of
+        :class:`vec2vec_fast.mini.MiniParams`). "procrustes": the supervised baseline; ``fit`` needs paired rows.
+        "gan": vec2vec, not implemented yet.
+    seed : int, numpy Generator or None
+        Every random step derives from it; the seed used is kept in ``seed_``.
+    n_threads : int or None
+    **params : method hyperparameters; an unknown name is a TypeError naming it.
+
+    Attributes (after fit)
+    ----------------------
+    W_ : (d_a, d_b) float32, mean_a_ : (d_a,), mean_b_ : (d_b,), scale_a_, scale_b_ : typical centred norms,
+    report_ : per-stage seconds and label-free diagnostics, seed_ : int.
+
+    Examples
+    --------
+    >>> aligner = Aligner("mini", seed=0).fit(X_a, X_b)          # doctest: +SKIP
+    >>> Y = aligner.transform(X_a_new)                          # doctest: +SKIP
+    >>> aligner.save("minilm_to_mpnet.v2v.npz")                  # doctest: +SKIP
+    """
+
+    def __init__(self, method: str = "mini", *, seed: SeedLike = 0, n_threads: Optional[int] = None, **params: Any):
+        self.method = check_choice(method, "method", METHODS)
+        self.seed = seed
+        self.n_threads = n_threads
+        self.params = dict(params)
+        self._check_params()
+
+    def _check_params(self) -> None:
+        if self.method == "mini":
+            valid = {f.name for f in dataclasses.fields(MiniParams)}
+        else:
+            valid = set()
+        unknown = sorted(set(self.params) - valid)
+        if unknown:
+            raise TypeError(f"unknown parameter {unknown[0]!r} for method {self.method!r}; "
+                            f"valid: {sorted(valid) or 'none'}")
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X_a: ArrayLike, X_b: ArrayLike) -> "Aligner":
+        """Learn the map. X_a (n_a, d_a) and X_b (n_b, d_b): unpaired for "mini", paired rows for "procrustes"."""
+        if self.method == "gan":
+            raise NotImplementedError("method='gan' (vec2vec) is not implemented yet; use 'mini' or 'procrustes'")
+        threads = resolve_n_threads(self.n_threads)
+        a = as_float32_matrix(X_a, "X_a", n_threads=threads)
+        b = as_float32_matrix(X_b, "X_b", n_threads=threads)
+        if self.method == "mini":
+            result = fit_mini(a, b, MiniParams(**self.params), seed=self.seed, n_threads=threads)
+            W, mean_a, mean_b, seed, report = result.W, result.mean_a, result.mean_b, result.seed, result.report
+        else:
+            if a.shape[0] != b.shape[0]:
+                raise ValueError(f"method='procrustes' needs paired rows: X_a has {a.shape[0]} rows, X_b {b.shape[0]}")
+            mean_a, mean_b = a.mean(0, dtype=np.float64).astype(np.float32), b.mean(0, dtype=np.float64).astype(np.float32)
+            W = procrustes(preprocess(a, mean_a), preprocess(b, mean_b), n_threads=threads)
+            seed, report = resolve_seed(self.seed), {}
+        self.W_, self.mean_a_, self.mean_b_ = W, mean_a, mean_b
+        self.scale_a_, self.scale_b_ = _typical_norm(a, mean_a), _typical_norm(b, mean_b)
+        self.seed_, self.report_ = seed, report
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "W_"):
+            raise NotFittedError("this Aligner is not fitted yet: call fit(X_a, X_b) or Aligner.load(path)")
+
+    # ------------------------------------------------------------------ applying
+    def transform(self, X_a: ArrayLike, *, raw: bool = False) -> NDArray[np.float32]:
+        """Map A vectors into B's space: unit rows in B's centred frame, or B's raw frame with ``raw=True``
+        (B's typical norm and mean restored)."""
+        self._check_fitted()
+        x = as_float32_matrix(X_a, "X_a")
+        if x.shape[1] != self.W_.shape[0]:
+            raise ValueError(f"X_a has {x.shape[1]} columns but this map expects {self.W_.shape[0]}")
+        y = _unit_rows(preprocess(x, self.mean_a_) @ self.W_)
+        return (y * self.scale_b_ + self.mean_b_).astype(np.float32) if raw else y
+
+    def inverse_transform(self, X_b: ArrayLike, *, raw: bool = False) -> NDArray[np.float32]:
+        """Map B vectors back into A's space through the pseudo-inverse of W (exact when W is orthogonal; when
+        d_b > d_a it recovers the component of B that the map can reach)."""
+        self._check_fitted()
+        y = as_float32_matrix(X_b, "X_b")
+        if y.shape[1] != self.W_.shape[1]:
+            raise ValueError(f"X_b has {y.shape[1]} columns but this map produces {self.W_.shape[1]}")
+        inverse = np.linalg.pinv(self.W_.astype(np.float64)).astype(np.float32)
+        x = _unit_rows(preprocess(y, self.mean_b_) @ inverse)
+        return (x * self.scale_a_ + self.mean_a_).astype(np.float32) if raw else x
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: Union[str, os.PathLike], *, overwrite: bool = False) -> Path:
+        """Write the fitted map to one ``.npz`` file: arrays plus JSON metadata (method, library version, dims,
+        means, hyperparameters, seed, diagnostics). The file appears atomically; an existing file is replaced only
+        with ``overwrite=True``."""
+        self._check_fitted()
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        meta = {
+            "format": FILE_FORMAT, "format_version": FILE_FORMAT_VERSION, "library_version": _library_version(),
+            "method": self.method, "d_a": int(self.W_.shape[0]), "d_b": int(self.W_.shape[1]),
+            "params": self.params, "seed": int(self.seed_), "scale_a": self.scale_a_, "scale_b": self.scale_b_,
+            "report": self.report_,
+        }
+        blob = np.frombuffer(json.dumps(_jsonable(meta)).encode("utf-8"), dtype=np.uint8)
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, W=self.W_, mean_a=self.mean_a_, mean_b=self.mean_b_, metadata=blob)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike], *, method: Optional[str] = None) -> "Aligner":
+        """Read a file written by :meth:`save`. Raises ModelFileError for a foreign or corrupt file, a file from an
+        incompatible library version, or (with ``method``) a file of another method."""
+        path = Path(path)
+        try:
+            # Our own handle, so a corrupt file cannot leak it; allow_pickle=False: a file can never run code.
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
+                names = set(archive.files)
+                missing = sorted((set(_ARRAYS) | {"metadata"}) - names)
+                if missing:
+                    raise ModelFileError(f"{path} is not a vec2vec_fast model file: missing {missing}")
+                arrays = {k: archive[k] for k in _ARRAYS}
+                meta = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+        except ModelFileError:
+            raise
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as err:
+            raise ModelFileError(f"{path} is not a readable vec2vec_fast model file: {err}") from err
+        cls._check_meta(path, meta, arrays, method)
+        try:
+            if not isinstance(meta["params"], dict) or not isinstance(meta["seed"], int):
+                raise TypeError("params must be an object and seed an integer")
+            aligner = cls(meta["method"], seed=meta["seed"], **meta["params"])
+        except (TypeError, ValueError) as err:
+            raise ModelFileError(f"{path} is corrupt: {err}") from err
+        aligner.W_ = arrays["W"].astype(np.float32)
+        aligner.mean_a_, aligner.mean_b_ = arrays["mean_a"].astype(np.float32), arrays["mean_b"].astype(np.float32)
+        aligner.scale_a_, aligner.scale_b_ = float(meta["scale_a"]), float(meta["scale_b"])
+        aligner.seed_, aligner.report_ = int(meta["seed"]), meta["report"]
+        return aligner
+
+    @staticmethod
+    def _check_meta(path: Path, meta: Any, arrays: Dict[str, np.ndarray], method: Optional[str]) -> None:
+        if not isinstance(meta, dict) or meta.get("format") != FILE_FORMAT:
+            raise ModelFileError(f"{path} is not a vec2vec_fast model file (format {meta.get('format') if isinstance(meta, dict) else meta!r})")
+        if meta.get("format_version") != FILE_FORMAT_VERSION:
+            raise ModelFileError(f"{path} has file format version {meta.get('format_version')!r}; "
+                                 f"this library reads version {FILE_FORMAT_VERSION}")
+        saved, ours = str(meta.get("library_version")), _library_version()
+        if saved.split(".")[:2] != ours.split(".")[:2]:
+            raise ModelFileError(f"{path} was written by vec2vec_fast {saved}; this is {ours} (major.minor differ)")
+        if method is not None and meta.get("method") != method:
+            raise ModelFileError(f"{path} holds a {meta.get('method')!r} model, not {method!r}")
+        for key in ("method", "d_a", "d_b", "params", "seed", "scale_a", "scale_b", "report"):
+            if key not in meta:
+                raise ModelFileError(f"{path} is corrupt: metadata lacks {key!r}")
+        d_a, d_b = meta["d_a"], meta["d_b"]
+        expected = {"W": (d_a, d_b), "mean_a": (d_a,), "mean_b": (d_b,)}
+        for key, shape in expected.items():
+            arr = arrays[key]
+            if arr.shape != tuple(shape) or arr.dtype.kind != "f" or not np.isfinite(arr).all():
+                raise ModelFileError(f"{path} is corrupt: {key} has shape {arr.shape} dtype {arr.dtype}, "
+                                     f"expected finite floats of shape {tuple(shape)}")
