@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import SeedLike, as_float32_matrix, check_choice, resolve_n_threads, resolve_seed
-from .mini import MiniParams, fit_mini, preprocess
+from .mini import MiniParams, _unit_rows, fit_mini, preprocess
 from .procrustes import procrustes
 
 METHODS = ("mini", "procrustes", "gan")
@@ -29,11 +29,6 @@ class NotFittedError(ValueError, AttributeError):
 
 class ModelFileError(ValueError):
     """A model file that is not one of ours, is corrupt, or comes from an incompatible version or method."""
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def _typical_norm(x: np.ndarray, mean: np.ndarray) -> float:

@@ -8,13 +8,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float32_matrix, check_int, check_same_dim
+from .mini import _unit_rows
 
 _QUERY_CHUNK = 1024  # queries scored at once: a chunk x block float32 score matrix (32 MB at block 8192)
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1.0)
 
 
 def retrieval_metrics(pred: ArrayLike, target: ArrayLike, *, block: int = 8192) -> Dict[str, float]:
