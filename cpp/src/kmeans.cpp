@@ -9,6 +9,7 @@
 #include <string>
 
 #include "vec2vec_fast/parallel.hpp"
+#include "vec2vec_fast/random.hpp"
 
 namespace v2v {
 namespace {
@@ -16,8 +17,6 @@ namespace {
 constexpr Index kRowBlock = 512;  // rows per product: fewer centroid repacks, while the tile still fits in L2
 constexpr Index kCentroidTile = 1024;
 constexpr Index kSumChunk = 64;       // rows summed in float before folding into the float64 centroid sum
-
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 Index n_row_blocks(Index n) { return (n + kRowBlock - 1) / kRowBlock; }
 
@@ -353,13 +352,6 @@ KMeansResult lloyd(const Data& data, RowMatrixXf centroids, int max_iter, double
 }
 
 }  // namespace
-
-std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (stream + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 KMeansResult kmeans(ConstMatrixRef x, const KMeansOptions& opt, const RowMatrixXf* init_centroids,
                     const InterruptCheck& check) {

@@ -8,13 +8,11 @@
 #include <random>
 #include <string>
 
-#include "vec2vec_fast/kmeans.hpp"  // derive_seed
 #include "vec2vec_fast/parallel.hpp"
+#include "vec2vec_fast/random.hpp"
 
 namespace v2v {
 namespace {
-
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 VectorXi64 random_permutation(Index n, std::mt19937_64& rng) {
   VectorXi64 perm(n);

@@ -103,10 +103,7 @@ def orthogonalize(W: ArrayLike) -> NDArray[np.float32]:
 
     Returns float32 of W's shape; computed in float64.
     """
-    w = as_float64_matrix(W, "W")
+    w = as_float64_matrix(W, "W", check_finite=True)
     if w.size == 0:
         raise ValueError(f"W must be non-empty, got shape {w.shape}")
-    if not np.isfinite(w).all():
-        r, c = np.argwhere(~np.isfinite(w))[0]
-        raise ValueError(f"W contains a non-finite value {w[r, c]} at row {r}, column {c}")
     return _core.polar_factor(w, False).astype(np.float32)

@@ -97,18 +97,14 @@ def qap(
     QAPResult
     """
     method = check_choice(method, "method", METHODS)
-    a = as_float64_matrix(A, "A")
-    b = as_float64_matrix(B, "B")
+    a = as_float64_matrix(A, "A", check_finite=True)
+    b = as_float64_matrix(B, "B", check_finite=True)
     if a.shape[0] != a.shape[1] or b.shape[0] != b.shape[1]:
         raise ValueError(f"A and B must be square, got A {a.shape} and B {b.shape}")
     if a.shape != b.shape:
         raise ValueError(f"A and B must have the same size, got A {a.shape} and B {b.shape}")
     if a.shape[0] == 0:
         raise ValueError("A and B must be non-empty, got shape (0, 0)")
-    for name, m in (("A", a), ("B", b)):
-        if not np.isfinite(m).all():
-            r, c = np.argwhere(~np.isfinite(m))[0]
-            raise ValueError(f"{name} contains a non-finite value {m[r, c]} at row {r}, column {c}")
     n_restarts = check_int(n_restarts, "n_restarts", low=1)
     faq_max_iter = check_int(faq_max_iter, "faq_max_iter", low=1)
     if not (isinstance(faq_tol, (int, float, np.floating)) and np.isfinite(faq_tol) and faq_tol >= 0):

@@ -37,7 +37,4 @@ struct KMeansResult {
 KMeansResult kmeans(ConstMatrixRef x, const KMeansOptions& opt, const RowMatrixXf* init_centroids = nullptr,
                     const InterruptCheck& check = {});
 
-/// Seeds used by seeding number `init` of a run with base seed `seed` (SplitMix64 of both).
-std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream);
-
 }  // namespace v2v
