@@ -112,7 +112,9 @@ def run_one(impl: str, data: Dict[str, np.ndarray], settings: Dict[str, Any], se
            **{f"quality_{k}": v for k, v in metrics.items()}}
     if impl == OURS:
         rep = result.report
-        row["diagnostics"] = {"refine2_self_consistency": rep.get("refine2_self_consistency"),
+        row["diagnostics"] = {"matching_score": rep.get("matching_score"),
+                              "refine1_objective_final": rep["refine1_objective"][-1],
+                              "refine2_self_consistency": rep.get("refine2_self_consistency"),
                               "orthogonality_error": rep.get("orthogonality_error"),
                               "qap_score_normalised_median": float(np.median(rep["qap_score_normalised"]))}
     print(f"  {impl:<30} seed {seed}: {wall:8.2f} s, peak {extra / 2**20:7.0f} MB, "

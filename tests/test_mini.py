@@ -1,5 +1,6 @@
 """The mini-vec2vec pipeline on the committed real pairs (MiniLM 384-d -> MPNet 768-d), small settings."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +73,77 @@ def test_bad_parameters(split, params, match):
     a_train, b_train, _, _ = split
     with pytest.raises(ValueError, match=match):
         fit_mini(a_train, b_train, params)
+
+
+# Cheap settings for 2,000 synthetic rows: fast, and weak enough that some seeds fail, as real bad seeds do.
+CHEAP = MiniParams(anchor_runs=3, anchor_subsample=1500, qap_restarts=10, refine1_iterations=10, refine1_sample=300,
+                   refine2_clusters=30)
+
+
+def _relative_error(W, Q):
+    return float(np.linalg.norm(W - Q) / np.linalg.norm(Q))
+
+
+@pytest.mark.parametrize("d_b", [12, 20])
+def test_recovers_a_planted_orthogonal_map(d_b):
+    from conftest import planted_pair
+
+    x_a, x_b, Q, draw = planted_pair(np.random.default_rng(7), 12, d_b)
+    result = fit_mini(x_a, x_b, CHEAP, seed=0)
+    assert result.W.shape == (12, d_b)
+    assert _relative_error(result.W, Q) < 0.05
+    held_out = draw(300)
+    cos = np.sum(transform(result, held_out) * preprocess(held_out @ Q, result.mean_b), axis=1)
+    assert cos.mean() > 0.99
+
+
+def test_seed_selection_rescues_a_failed_seed_and_is_reproducible():
+    """Seed 1 alone fails on this data (measured: relative error 1.39, matching score 0.858 vs 0.975 for a good
+    run); n_seeds=3 from seed 1 tries 1, 2, 3 and must keep seed 2's good map, bit for bit."""
+    from conftest import planted_pair
+
+    x_a, x_b, Q, _ = planted_pair(np.random.default_rng(7), 12, 12)
+    alone = fit_mini(x_a, x_b, CHEAP, seed=1)
+    assert _relative_error(alone.W, Q) > 0.5
+    best = fit_mini(x_a, x_b, dataclasses.replace(CHEAP, n_seeds=3), seed=1)
+    candidates = best.report["seed_selection"]["candidates"]
+    assert [c["seed"] for c in candidates] == [1, 2, 3]
+    assert best.seed == max(candidates, key=lambda c: c["matching_score"])["seed"]
+    assert best.report["matching_score"] == max(c["matching_score"] for c in candidates)
+    assert _relative_error(best.W, Q) < 0.05
+    np.testing.assert_array_equal(best.W, fit_mini(x_a, x_b, CHEAP, seed=best.seed).W)
+
+
+def test_beats_the_identity_baseline_by_a_wide_margin(split, fitted):
+    """Identity (A's vector zero-padded to B's 768 dims, the only identity there is across dimensions) is at chance
+    (measured top-5 0.0075, mean rank 195 of 400); the aligner must be far from it."""
+    a_train, b_train, a_eval, b_eval = split
+    result = fitted[0]
+    target = preprocess(b_eval, result.mean_b)
+    identity = np.zeros_like(target)
+    identity[:, :384] = preprocess(a_eval, result.mean_a)
+    base = retrieval_metrics(identity, target)
+    ours = retrieval_metrics(transform(result, a_eval), target)
+    assert ours["mean_rank"] < 0.5 * base["mean_rank"], (ours, base)
+    assert ours["top5"] > base["top5"] + 0.05, (ours, base)
+    assert ours["mean_cos"] > base["mean_cos"] + 0.05, (ours, base)
+
+
+def test_large_sides_are_fitted_on_a_sample_read_from_a_memory_map(split, tmp_path):
+    a_train, b_train, _, _ = split
+    np.save(tmp_path / "a.npy", a_train)
+    mapped = np.load(tmp_path / "a.npy", mmap_mode="r")
+    params = MiniParams(anchor_runs=2, refine1_iterations=3, refine1_sample=200, refine2_clusters=20, max_rows=500)
+    from_map = fit_mini(mapped, b_train, params, seed=3)
+    in_memory = fit_mini(a_train, b_train, params, seed=3)
+    assert from_map.report["rows_used"] == {"a": 500, "b": 500}
+    np.testing.assert_array_equal(from_map.W, in_memory.W)
+    # The means are those of the sampled rows, not of all 800.
+    assert not np.allclose(from_map.mean_a, a_train.mean(0), atol=1e-6)
+
+
+@pytest.mark.parametrize("field, value, match", [("n_seeds", 0, "n_seeds=0"), ("max_rows", 1, "max_rows=1")])
+def test_bad_selection_parameters(split, field, value, match):
+    a_train, b_train, _, _ = split
+    with pytest.raises(ValueError, match=match):
+        fit_mini(a_train, b_train, MiniParams(**{field: value}))
