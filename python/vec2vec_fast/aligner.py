@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import SeedLike, as_float32_matrix, check_choice, resolve_n_threads, resolve_seed
-from .mini import MiniParams, _unit_rows, fit_mini, preprocess
+from .mini import MiniParams, _typical_norm, _unit_rows, fit_mini, preprocess
 from .procrustes import procrustes
 
 METHODS = ("mini", "procrustes", "gan")
@@ -29,11 +29,6 @@ class NotFittedError(ValueError, AttributeError):
 
 class ModelFileError(ValueError):
     """A model file that is not one of ours, is corrupt, or comes from an incompatible version or method."""
-
-
-def _typical_norm(x: np.ndarray, mean: np.ndarray) -> float:
-    """Mean norm of the centred rows: the scale `raw=True` restores."""
-    return float(np.mean(np.linalg.norm(x - mean, axis=1)))
 
 
 def _jsonable(value: Any) -> Any:
@@ -103,19 +98,22 @@ class Aligner:
         if self.method == "gan":
             raise NotImplementedError("method='gan' (vec2vec) is not implemented yet; use 'mini' or 'procrustes'")
         threads = resolve_n_threads(self.n_threads)
-        a = as_float32_matrix(X_a, "X_a", n_threads=threads)
-        b = as_float32_matrix(X_b, "X_b", n_threads=threads)
         if self.method == "mini":
-            result = fit_mini(a, b, MiniParams(**self.params), seed=self.seed, n_threads=threads)
+            # fit_mini validates and, past max_rows, samples: a memory-mapped input is never read whole.
+            result = fit_mini(X_a, X_b, MiniParams(**self.params), seed=self.seed, n_threads=threads)
             W, mean_a, mean_b, seed, report = result.W, result.mean_a, result.mean_b, result.seed, result.report
+            scale_a, scale_b = result.scale_a, result.scale_b
         else:
+            a = as_float32_matrix(X_a, "X_a", n_threads=threads)
+            b = as_float32_matrix(X_b, "X_b", n_threads=threads)
             if a.shape[0] != b.shape[0]:
                 raise ValueError(f"method='procrustes' needs paired rows: X_a has {a.shape[0]} rows, X_b {b.shape[0]}")
             mean_a, mean_b = a.mean(0, dtype=np.float64).astype(np.float32), b.mean(0, dtype=np.float64).astype(np.float32)
             W = procrustes(preprocess(a, mean_a), preprocess(b, mean_b), n_threads=threads)
             seed, report = resolve_seed(self.seed), {}
+            scale_a, scale_b = _typical_norm(a, mean_a), _typical_norm(b, mean_b)
         self.W_, self.mean_a_, self.mean_b_ = W, mean_a, mean_b
-        self.scale_a_, self.scale_b_ = _typical_norm(a, mean_a), _typical_norm(b, mean_b)
+        self.scale_a_, self.scale_b_ = scale_a, scale_b
         self.seed_, self.report_ = seed, report
         return self
 
