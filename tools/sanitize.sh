@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the extension with AddressSanitizer + UndefinedBehaviorSanitizer and run the whole test suite under it.
+#
+#   bash tools/sanitize.sh                  # fresh venv .venv-asan, build in build/asan, run pytest
+#   bash tools/sanitize.sh tests/test_knn.py -x   # extra arguments go to pytest
+#
+# Python itself is not instrumented, so the ASan runtime is preloaded; leak checking is off because CPython and
+# torch keep allocations alive until exit by design. Any ASan or UBSan report aborts the run (non-zero exit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv-asan
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+V2V_SANITIZE=address,undefined "$venv/bin/pip" install -q \
+  -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/asan ".[test]"
+
+libasan=$(gcc -print-file-name=libasan.so)
+libubsan=$(gcc -print-file-name=libubsan.so)
+libstdcxx=$(gcc -print-file-name=libstdc++.so)
+"$venv/bin/python" -c "import vec2vec_fast as v; f = v.build_info()['flags']; assert 'sanitize' in f, f" \
+  || { echo "sanitize.sh: the installed extension is not a sanitizer build" >&2; exit 1; }
+
+export LD_PRELOAD="$libasan $libubsan $libstdcxx"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:strict_init_order=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+"$venv/bin/python" -m pytest -p no:cacheprovider "$@"
