@@ -9,6 +9,16 @@ def rng():
     return np.random.default_rng(20261122)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """torch on one thread for the test, restored afterwards (tiny GAN models only lose to thread overhead)."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def make_blobs(rng, n, d, centers, spread=0.3):
     """Well-separated Gaussian blobs: (X float32, true labels)."""
     means = rng.standard_normal((centers, d)) * 4.0
@@ -31,3 +41,41 @@ def planted_pair(rng, d_a, d_b, n=2000, clusters=30, noise=0.2):
         return (centres[labels] + noise * rng.standard_normal((m, d_a))).astype(np.float32)
 
     return draw(n), draw(n) @ Q, Q, draw
+
+
+# --- hypothesis profiles (property and fuzz tests) --------------------------------------------------------------
+# "ci" (default): reproducible (derandomize: the same cases on every run), no deadline (2 shared cores make per-case
+# timings noisy), sized so the whole property and fuzz suite stays well under a minute. "thorough": many more cases,
+# random each run, for a one-off deep check: HYPOTHESIS_PROFILE=thorough pytest tests/test_properties_*.py
+# tests/test_fuzz_*.py --hypothesis-show-statistics. No example database in either, so nothing is written into the
+# working tree (a failure prints the falsifying example and, in "thorough", its @reproduce_failure blob).
+import os as _os
+
+from hypothesis import HealthCheck as _HealthCheck, Phase as _Phase, settings as _settings
+
+_settings.register_profile(
+    "ci", max_examples=40, deadline=None, derandomize=True, database=None, print_blob=False,
+    phases=[_Phase.explicit, _Phase.reuse, _Phase.generate, _Phase.target, _Phase.shrink],  # no "explain": slow
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
+)
+_settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, database=None, print_blob=True,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
+)
+_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# Hypothesis seeds numpy's global RNG around every example (np.random.seed, then restores the state), and numpy cannot
+# forget that it was seeded. From then on scipy.optimize.quadratic_assignment called without an explicit `rng` (as in
+# test_qap.py) warns "The NumPy global RNG was seeded by calling `np.random.seed`", an error under
+# filterwarnings=error, in whichever test runs after any property test. The warning is about the test harness, not
+# about this library (which never touches the global RNG), so it alone is silenced.
+import warnings as _warnings
+
+
+@pytest.fixture(autouse=True)
+def _numpy_global_rng_seeded_by_hypothesis():
+    with _warnings.catch_warnings():
+        _warnings.filterwarnings("ignore", message="The NumPy global RNG was seeded by calling `np.random.seed`",
+                                 category=FutureWarning)
+        yield

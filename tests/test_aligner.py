@@ -150,8 +150,8 @@ def test_bad_construction_and_input(pairs, supervised):
         Aligner("mini", anchor_cluster=20)
     with pytest.raises(TypeError, match="unknown parameter 'alpha' for method 'procrustes'"):
         Aligner("procrustes", alpha=1)
-    with pytest.raises(NotImplementedError, match="gan"):
-        Aligner("gan").fit(a[:10], b[:10])
+    with pytest.raises(TypeError, match="unknown parameter 'anchor_runs' for method 'gan'"):
+        Aligner("gan", anchor_runs=2)
     with pytest.raises(ValueError, match="needs paired rows: X_a has 10 rows, X_b 9"):
         Aligner("procrustes").fit(a[:10], b[:9])
     with pytest.raises(ValueError, match="X_a has 768 columns but this map expects 384"):

@@ -14,13 +14,17 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import SeedLike, as_float32_matrix, check_choice, resolve_n_threads, resolve_seed
+from .configs import SCHEMA as _GAN_KEYS, check_value as _check_gan_value
 from .mini import MiniParams, _typical_norm, _unit_rows, fit_mini, preprocess
 from .procrustes import procrustes
+from .rowwise import matmul_rows
 
 METHODS = ("mini", "procrustes", "gan")
 FILE_FORMAT = "vec2vec_fast.Aligner"
 FILE_FORMAT_VERSION = 1
 _ARRAYS = ("W", "mean_a", "mean_b")
+# Aligner("gan") parameters besides the config keys (vec2vec_fast.configs.SCHEMA; the Aligner's seed is its 'seed').
+_GAN_EXTRA = ("config", "device", "progress")
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -57,9 +61,13 @@ class Aligner:
     method : {"mini", "procrustes", "gan"}
         "mini": mini-vec2vec from unpaired samples (hyperparameters: the fields of
         :class:`vec2vec_fast.mini.MiniParams`). "procrustes": the supervised baseline; ``fit`` needs paired rows.
-        "gan": vec2vec, not implemented yet.
+        "gan": vec2vec (:mod:`vec2vec_fast.gan`, needs torch); hyperparameters: any key of
+        :data:`vec2vec_fast.configs.SCHEMA` (e.g. ``epochs=20``, ``init="mini"``, ``n_seeds=3``) applied over
+        ``config`` (a packaged config name or a TOML path, default "unsupervised"), plus ``device`` (None = CUDA
+        when present, else CPU) and ``progress`` (a progress bar).
     seed : int, numpy Generator or None
-        Every random step derives from it; the seed used is kept in ``seed_``.
+        Every random step derives from it; the seed used is kept in ``seed_``. For "gan" it is the config's
+        ``seed`` (weights, batch order, dropout); the data-split seeds stay the config's.
     n_threads : int or None
     **params : method hyperparameters; an unknown name is a TypeError naming it.
 
@@ -67,6 +75,8 @@ class Aligner:
     ----------------------
     W_ : (d_a, d_b) float32, mean_a_ : (d_a,), mean_b_ : (d_b,), scale_a_, scale_b_ : typical centred norms,
     report_ : per-stage seconds and label-free diagnostics, seed_ : int.
+    For "gan" instead of W_ and the means: translator_ (the best epoch's torch module, eval mode), gan_config_ (the
+    flat config used) and gan_names_ (the A and B space names); scale_a_, scale_b_ are then the mean row norms.
 
     Examples
     --------
@@ -85,19 +95,39 @@ class Aligner:
     def _check_params(self) -> None:
         if self.method == "mini":
             valid = {f.name for f in dataclasses.fields(MiniParams)}
+        elif self.method == "gan":
+            valid = (set(_GAN_KEYS) - {"seed"}) | set(_GAN_EXTRA)
         else:
             valid = set()
         unknown = sorted(set(self.params) - valid)
         if unknown:
             raise TypeError(f"unknown parameter {unknown[0]!r} for method {self.method!r}; "
                             f"valid: {sorted(valid) or 'none'}")
+        if self.method == "gan":
+            self._check_gan_params()
+
+    def _check_gan_params(self) -> None:
+        """Types and ranges of the GAN parameters, checked without torch; a config path is kept as a string."""
+        for name, value in self.params.items():
+            if name == "config":
+                if not isinstance(value, (str, os.PathLike)):
+                    raise TypeError(f"config must be a packaged config name or a TOML path, got {value!r}")
+                self.params[name] = os.fspath(value)
+            elif name == "device":
+                if value is not None and not isinstance(value, str):
+                    raise TypeError(f"device must be a string such as 'cpu' or 'cuda:0', or None, got {value!r}")
+            elif name == "progress":
+                if not isinstance(value, bool):
+                    raise TypeError(f"progress must be True or False, got {value!r}")
+            else:
+                self.params[name] = _check_gan_value(name, value)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X_a: ArrayLike, X_b: ArrayLike) -> "Aligner":
         """Learn the map. X_a (n_a, d_a) and X_b (n_b, d_b): unpaired for "mini", paired rows for "procrustes"."""
-        if self.method == "gan":
-            raise NotImplementedError("method='gan' (vec2vec) is not implemented yet; use 'mini' or 'procrustes'")
         threads = resolve_n_threads(self.n_threads)
+        if self.method == "gan":
+            return self._fit_gan(X_a, X_b, threads)
         if self.method == "mini":
             # fit_mini validates and, past max_rows, samples: a memory-mapped input is never read whole.
             result = fit_mini(X_a, X_b, MiniParams(**self.params), seed=self.seed, n_threads=threads)
@@ -117,9 +147,32 @@ class Aligner:
         self.seed_, self.report_ = seed, report
         return self
 
+    def _fit_gan(self, X_a: ArrayLike, X_b: ArrayLike, threads: int) -> "Aligner":
+        from .gan import estimator  # imports torch, with a clear ImportError when it is missing
+
+        a = as_float32_matrix(X_a, "X_a", n_threads=threads)
+        b = as_float32_matrix(X_b, "X_b", n_threads=threads)
+        result = estimator.fit(a, b, self.params, resolve_seed(self.seed), threads)
+        self.translator_, self.gan_config_, self.gan_names_ = result.translator, result.config, result.names
+        self.scale_a_ = float(np.mean(np.linalg.norm(a, axis=1)))
+        self.scale_b_ = float(np.mean(np.linalg.norm(b, axis=1)))
+        self.seed_ = int(result.config.seed)
+        self.report_ = {"best": result.best, **result.report, "history": result.history}
+        return self
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "W_"):
+        if not hasattr(self, "W_") and not hasattr(self, "translator_"):
             raise NotFittedError("this Aligner is not fitted yet: call fit(X_a, X_b) or Aligner.load(path)")
+
+    def _gan_translate(self, x: np.ndarray, name: str, source: int) -> NDArray[np.float32]:
+        from .gan import estimator
+
+        src, tgt = self.gan_names_[source], self.gan_names_[1 - source]
+        expected = self.translator_.dims[src]
+        if x.shape[1] != expected:
+            verb = "expects" if source == 0 else "produces"
+            raise ValueError(f"{name} has {x.shape[1]} columns but this map {verb} {expected}")
+        return estimator.translate(self.translator_, self.gan_config_, x, src, tgt)
 
     # ------------------------------------------------------------------ applying
     def transform(self, X_a: ArrayLike, *, raw: bool = False) -> NDArray[np.float32]:
@@ -127,9 +180,13 @@ class Aligner:
         (B's typical norm and mean restored)."""
         self._check_fitted()
         x = as_float32_matrix(X_a, "X_a")
+        if self.method == "gan":  # the translator's output: unit rows in B's own (uncentred) frame
+            y = self._gan_translate(x, "X_a", 0)
+            return (y * self.scale_b_).astype(np.float32) if raw else y
         if x.shape[1] != self.W_.shape[0]:
             raise ValueError(f"X_a has {x.shape[1]} columns but this map expects {self.W_.shape[0]}")
-        y = _unit_rows(preprocess(x, self.mean_a_) @ self.W_)
+        # matmul_rows, not @: each row independent of the batch, so chunked and Dask results equal this one exactly
+        y = _unit_rows(matmul_rows(preprocess(x, self.mean_a_), self.W_, n_threads=self.n_threads))
         return (y * self.scale_b_ + self.mean_b_).astype(np.float32) if raw else y
 
     def inverse_transform(self, X_b: ArrayLike, *, raw: bool = False) -> NDArray[np.float32]:
@@ -137,10 +194,13 @@ class Aligner:
         d_b > d_a it recovers the component of B that the map can reach)."""
         self._check_fitted()
         y = as_float32_matrix(X_b, "X_b")
+        if self.method == "gan":  # vec2vec learns both directions: B -> A is its own translation
+            x = self._gan_translate(y, "X_b", 1)
+            return (x * self.scale_a_).astype(np.float32) if raw else x
         if y.shape[1] != self.W_.shape[1]:
             raise ValueError(f"X_b has {y.shape[1]} columns but this map produces {self.W_.shape[1]}")
         inverse = np.linalg.pinv(self.W_.astype(np.float64)).astype(np.float32)
-        x = _unit_rows(preprocess(y, self.mean_b_) @ inverse)
+        x = _unit_rows(matmul_rows(preprocess(y, self.mean_b_), inverse, n_threads=self.n_threads))
         return (x * self.scale_a_ + self.mean_a_).astype(np.float32) if raw else x
 
     # ------------------------------------------------------------------ files
@@ -152,17 +212,26 @@ class Aligner:
         path = Path(path)
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        if self.method == "gan":  # the translator's state dict as arrays "gan/<key>", its config in the metadata
+            from .gan import estimator
+
+            arrays = estimator.to_arrays(self.translator_)
+            d_a, d_b = (self.translator_.dims[name] for name in self.gan_names_)
+            extra = {"gan": {"config": self.gan_config_.to_dict(), "names": list(self.gan_names_)}}
+        else:
+            arrays = {"W": self.W_, "mean_a": self.mean_a_, "mean_b": self.mean_b_}
+            d_a, d_b, extra = self.W_.shape[0], self.W_.shape[1], {}
         meta = {
             "format": FILE_FORMAT, "format_version": FILE_FORMAT_VERSION, "library_version": _library_version(),
-            "method": self.method, "d_a": int(self.W_.shape[0]), "d_b": int(self.W_.shape[1]),
+            "method": self.method, "d_a": int(d_a), "d_b": int(d_b),
             "params": self.params, "seed": int(self.seed_), "scale_a": self.scale_a_, "scale_b": self.scale_b_,
-            "report": self.report_,
+            "report": self.report_, **extra,
         }
         blob = np.frombuffer(json.dumps(_jsonable(meta)).encode("utf-8"), dtype=np.uint8)
         fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, W=self.W_, mean_a=self.mean_a_, mean_b=self.mean_b_, metadata=blob)
+                np.savez(f, **arrays, metadata=blob)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -178,14 +247,24 @@ class Aligner:
             # Our own handle, so a corrupt file cannot leak it; allow_pickle=False: a file can never run code.
             with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
                 names = set(archive.files)
-                missing = sorted((set(_ARRAYS) | {"metadata"}) - names)
+                if "metadata" not in names:
+                    missing = sorted((set(_ARRAYS) | {"metadata"}) - names)
+                    raise ModelFileError(f"{path} is not a vec2vec_fast model file: missing {missing}")
+                meta = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+                if isinstance(meta, dict) and meta.get("method") == "gan":
+                    wanted = sorted(k for k in names if k.startswith("gan/"))
+                    missing = [] if wanted else ["gan/<translator state>"]
+                else:
+                    wanted = list(_ARRAYS)
+                    missing = sorted(set(_ARRAYS) - names)
                 if missing:
                     raise ModelFileError(f"{path} is not a vec2vec_fast model file: missing {missing}")
-                arrays = {k: archive[k] for k in _ARRAYS}
-                meta = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+                arrays = {k: archive[k] for k in wanted}
         except ModelFileError:
             raise
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as err:
+        # zipfile raises RuntimeError for an encrypted member and NotImplementedError for an unknown compression.
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError, RuntimeError,
+                NotImplementedError) as err:
             raise ModelFileError(f"{path} is not a readable vec2vec_fast model file: {err}") from err
         cls._check_meta(path, meta, arrays, method)
         try:
@@ -194,10 +273,21 @@ class Aligner:
             aligner = cls(meta["method"], seed=meta["seed"], **meta["params"])
         except (TypeError, ValueError) as err:
             raise ModelFileError(f"{path} is corrupt: {err}") from err
-        aligner.W_ = arrays["W"].astype(np.float32)
-        aligner.mean_a_, aligner.mean_b_ = arrays["mean_a"].astype(np.float32), arrays["mean_b"].astype(np.float32)
         aligner.scale_a_, aligner.scale_b_ = float(meta["scale_a"]), float(meta["scale_b"])
         aligner.seed_, aligner.report_ = int(meta["seed"]), meta["report"]
+        if aligner.method == "gan":
+            from .gan import estimator  # loading a GAN model needs torch
+
+            spec = meta["gan"]
+            dims = {spec["names"][0]: int(meta["d_a"]), spec["names"][1]: int(meta["d_b"])}
+            try:
+                aligner.translator_ = estimator.from_arrays(spec["config"], dims, arrays, str(path))
+            except (TypeError, ValueError, KeyError) as err:
+                raise ModelFileError(f"{path} is corrupt: {err}") from err
+            aligner.gan_config_, aligner.gan_names_ = aligner.translator_.config, tuple(spec["names"])
+            return aligner
+        aligner.W_ = arrays["W"].astype(np.float32)
+        aligner.mean_a_, aligner.mean_b_ = arrays["mean_a"].astype(np.float32), arrays["mean_b"].astype(np.float32)
         return aligner
 
     @staticmethod
@@ -215,7 +305,23 @@ class Aligner:
         for key in ("method", "d_a", "d_b", "params", "seed", "scale_a", "scale_b", "report"):
             if key not in meta:
                 raise ModelFileError(f"{path} is corrupt: metadata lacks {key!r}")
+        for key in ("scale_a", "scale_b"):
+            value = meta[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+                raise ModelFileError(f"{path} is corrupt: {key} must be a finite number, got {value!r}")
         d_a, d_b = meta["d_a"], meta["d_b"]
+        if meta["method"] == "gan":
+            spec = meta.get("gan")
+            if (not isinstance(spec, dict) or not isinstance(spec.get("config"), dict)
+                    or not isinstance(spec.get("names"), list) or len(spec["names"]) != 2
+                    or not all(isinstance(n, str) for n in spec["names"])
+                    or not all(isinstance(d, int) and d > 0 for d in (d_a, d_b))):
+                raise ModelFileError(f"{path} is corrupt: the GAN metadata needs a config object, two space names "
+                                     f"and positive integer dims")
+            for key, arr in arrays.items():  # shapes are checked against the rebuilt translator
+                if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+                    raise ModelFileError(f"{path} is corrupt: {key} contains non-finite values")
+            return
         expected = {"W": (d_a, d_b), "mean_a": (d_a,), "mean_b": (d_b,)}
         for key, shape in expected.items():
             arr = arrays[key]
