@@ -147,3 +147,28 @@ def test_bad_selection_parameters(split, field, value, match):
     a_train, b_train, _, _ = split
     with pytest.raises(ValueError, match=match):
         fit_mini(a_train, b_train, MiniParams(**{field: value}))
+
+
+def _resident_file_bytes():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("RssFile:"):
+                return int(line.split()[1]) * 1024
+    pytest.fail("/proc/self/status has no RssFile line")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="resident-memory accounting is read from Linux /proc")
+def test_a_sampled_memory_map_does_not_become_resident(tmp_path):
+    """Reading 1 row in 8 of a mapped file faults in nearly all its pages (readahead); the sampler must drop them."""
+    from vec2vec_fast.mini import _training_rows
+
+    x = np.random.default_rng(0).standard_normal((160_000, 64)).astype(np.float32)  # 41 MB
+    np.save(tmp_path / "x.npy", x)
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    before = _resident_file_bytes()
+    sample = _training_rows(mapped, "X", 20_000, np.random.default_rng(1), 1)
+    grown = _resident_file_bytes() - before
+    assert grown < 0.2 * x.nbytes, f"{grown / 2**20:.0f} MB of the {x.nbytes / 2**20:.0f} MB file stayed resident"
+    rows = np.sort(np.random.default_rng(1).choice(160_000, 20_000, replace=False))
+    np.testing.assert_array_equal(sample, x[rows])
+    np.testing.assert_array_equal(np.load(tmp_path / "x.npy"), x)  # the file is untouched
