@@ -50,8 +50,13 @@ def planted_pair(rng, d_a, d_b, n=2000, clusters=30, noise=0.2):
 # tests/test_fuzz_*.py --hypothesis-show-statistics. No example database in either, so nothing is written into the
 # working tree (a failure prints the falsifying example and, in "thorough", its @reproduce_failure blob).
 import os as _os
+import tempfile as _tempfile
 
 from hypothesis import HealthCheck as _HealthCheck, Phase as _Phase, settings as _settings
+from hypothesis.configuration import set_hypothesis_home_dir as _set_hypothesis_home_dir
+
+# Hypothesis caches Unicode tables for text() strategies in ./.hypothesis: keep them out of the working tree.
+_set_hypothesis_home_dir(_os.path.join(_tempfile.gettempdir(), "vec2vec_fast-hypothesis"))
 
 _settings.register_profile(
     "ci", max_examples=40, deadline=None, derandomize=True, database=None, print_blob=False,

@@ -50,6 +50,79 @@ def test_ctrl_c_interrupts_inside_the_kernel(big, job, wrapper):
     assert v2v.kmeans(big[:100], 3, seed=0).labels.shape == (100,)
 
 
+# --------------------------------------------------------------------------- the full alignment (issue 7, item 4)
+def interrupt_after(delay, job):
+    """Run job() and send SIGINT to this process after `delay` seconds. Returns (pytest excinfo, latency), the
+    latency being the time from the signal to the KeyboardInterrupt reaching this frame."""
+    sent = []
+
+    def send():
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(delay, send)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt) as excinfo:
+            job()
+        caught = time.perf_counter()
+    finally:
+        timer.cancel()
+    assert sent, "the job ended before the signal was sent: make it longer"
+    return excinfo, caught - sent[0]
+
+
+@pytest.fixture(scope="module")
+def unpaired():
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((50, 64))
+    a = centres[rng.integers(0, 50, 30_000)] + 0.3 * rng.standard_normal((30_000, 64))
+    b = centres[rng.integers(0, 50, 30_000)] + 0.3 * rng.standard_normal((30_000, 64))
+    return a.astype(np.float32), b.astype(np.float32)
+
+
+def aligner_mini(a, b):
+    # The notebook's defaults at 30,000 rows a side: tens of seconds of anchors, pseudo-pairs and refinement.
+    return v2v.Aligner("mini", seed=0).fit(a, b)
+
+
+def fit_mini_several_seeds(a, b):
+    from vec2vec_fast.mini import MiniParams, fit_mini
+
+    return fit_mini(a, b, MiniParams(n_seeds=3), seed=0)
+
+
+def aligner_procrustes(a, b):
+    # Paired Procrustes on 30,000 x 64 is quick, so it is repeated: the signal lands in or between kernel calls.
+    for _ in range(10_000):
+        v2v.Aligner("procrustes").fit(a, b)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("job, delay", [
+    (aligner_mini, 0.3),    # during the anchor stage (k-means and QAP runs)
+    (aligner_mini, 2.5),    # later stages: pseudo-pairs, Procrustes, Refine-1
+    (fit_mini_several_seeds, 1.0),
+    (aligner_procrustes, 0.5),
+])
+def test_ctrl_c_stops_a_full_alignment(unpaired, job, delay):
+    from threadpoolctl import threadpool_info
+
+    blas_before = [(p["internal_api"], p["num_threads"]) for p in threadpool_info()]
+    a, b = unpaired
+    _, latency = interrupt_after(delay, lambda: job(a, b))
+    print(f"{job.__name__} interrupted after {delay} s: KeyboardInterrupt {latency * 1e3:.0f} ms after the signal")
+    # The issue asks for control back within a second; 2 s leaves room for a loaded 2-core CI machine.
+    assert latency < 2.0, f"took {latency:.2f} s to honour Ctrl-C"
+    # The process is usable: thread pools are as before (mini pins BLAS to 1 thread only inside the fit) and a new
+    # fit gives exactly what a fit in an untouched process gives (no state left behind by the interrupted one).
+    assert [(p["internal_api"], p["num_threads"]) for p in threadpool_info()] == blas_before
+    small = dict(anchor_runs=2, anchor_clusters=8, refine1_iterations=2, refine1_sample=200, refine2_clusters=10)
+    first = v2v.Aligner("mini", seed=1, **small).fit(a[:1000], b[:1000])
+    again = v2v.Aligner("mini", seed=1, **small).fit(a[:1000], b[:1000])
+    assert first.W_.tobytes() == again.W_.tobytes() and np.isfinite(first.W_).all()
+
+
 def test_gil_is_released_during_compute(big):
     inside = threading.Event()
     done = threading.Event()

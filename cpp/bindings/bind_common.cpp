@@ -35,9 +35,15 @@ void bind_common(py::module_& m) {
     }
   });
 
-  m.def("first_nonfinite", &first_nonfinite, "x"_a.noconvert(), "n_threads"_a,
-        py::call_guard<py::gil_scoped_release>(),
-        "(row, column) of the first NaN or infinity in x, or (-1, -1).");
+  m.def(
+      "scan_finite",
+      [](ConstMatrixRef x, int n_threads) {
+        const FiniteScan s = scan_finite(x, n_threads);
+        return std::make_tuple(s.row, s.col, s.max_abs, s.min_row_max);
+      },
+      "x"_a.noconvert(), "n_threads"_a, py::call_guard<py::gil_scoped_release>(),
+      "(row, column) of the first NaN or infinity in x, or (-1, -1); the largest |x|; the smallest non-zero row's "
+      "largest |x|.");
 
   m.def("build_info", [] {
     const BuildInfo info = build_info();

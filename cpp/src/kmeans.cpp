@@ -28,13 +28,22 @@ struct Data {
   int threads;
 };
 
+// Spherical: an inverse norm beyond float32 (a row of norm < 2.9e-39) is clamped, so no product becomes NaN.
+// Euclidean: a squared norm beyond float32 is an error (the Python wrapper rescales such data first).
 Data make_data(ConstMatrixRef x, bool spherical, int threads) {
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
   Data data{x, spherical, std::vector<float>(static_cast<std::size_t>(x.rows())), threads};
   const Index n = x.rows();
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (Index i = 0; i < n; ++i) {
     const double sq = x.row(i).cast<double>().squaredNorm();
-    data.factor[i] = spherical ? (sq > 0 ? static_cast<float>(1.0 / std::sqrt(sq)) : 0.0f) : static_cast<float>(sq);
+    data.factor[i] = static_cast<float>(std::min(spherical ? (sq > 0 ? 1.0 / std::sqrt(sq) : 0.0) : sq, kFloatMax));
+  }
+  if (!spherical) {
+    const auto top = std::max_element(data.factor.begin(), data.factor.end());
+    if (*top >= kFloatMax)
+      throw std::invalid_argument("row " + std::to_string(top - data.factor.begin()) +
+                                  "'s squared norm exceeds float32's range: rescale the input");
   }
   return data;
 }
@@ -185,7 +194,11 @@ double update(const Data& data, const VectorXi64& labels, const std::vector<floa
     for (Index e = 0; e < take; ++e) {
       const Index c = empties[e];
       Eigen::RowVectorXf updated = data.x.row(far[e]);
-      if (data.spherical && data.factor[far[e]] > 0) updated *= data.factor[far[e]];
+      if (data.spherical) {  // normalised in float64: exact even for a row whose inverse norm exceeds float32
+        const Eigen::RowVectorXd row = data.x.row(far[e]).cast<double>();
+        const double norm = row.norm();
+        if (norm > 0) updated = (row / norm).cast<float>();
+      }
       shift[c] = (updated - centroids.row(c)).cast<double>().squaredNorm();
       centroids.row(c) = updated;
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,12 @@ constexpr Index kQueryBlock = 256;
 constexpr Index kBaseTile = 1024;
 constexpr std::size_t kHeapBytesPerThread = std::size_t(64) << 20;
 
+constexpr double kFloatMax = std::numeric_limits<float>::max();
+constexpr float kMaxFactor = std::numeric_limits<float>::max();
+
 // Per-row factor of the metric: inverse norm for cosine, squared norm for L2, unused for inner product.
+// Cosine: an inverse norm beyond float32 (a row of norm < 2.9e-39) is clamped, so no product can become NaN.
+// L2: a squared norm beyond float32 is an error (the Python wrapper rescales such data first).
 std::vector<float> row_factors(ConstMatrixRef x, Metric metric, int n_threads) {
   std::vector<float> out;
   if (metric == Metric::InnerProduct) return out;
@@ -26,8 +32,14 @@ std::vector<float> row_factors(ConstMatrixRef x, Metric metric, int n_threads) {
 #pragma omp parallel for schedule(static) num_threads(n_threads) if (n > 4096)
   for (Index i = 0; i < n; ++i) {
     const double sq = x.row(i).cast<double>().squaredNorm();
-    out[i] = metric == Metric::Cosine ? (sq > 0 ? static_cast<float>(1.0 / std::sqrt(sq)) : 0.0f)
-                                      : static_cast<float>(sq);
+    out[i] = static_cast<float>(std::min(
+        metric == Metric::Cosine ? (sq > 0 ? 1.0 / std::sqrt(sq) : 0.0) : sq, kFloatMax));
+  }
+  if (metric == Metric::L2) {
+    const auto top = std::max_element(out.begin(), out.end());
+    if (top != out.end() && *top >= kFloatMax)
+      throw std::invalid_argument("a row's squared norm exceeds float32's range (row " +
+                                  std::to_string(top - out.begin()) + "): rescale the input");
   }
   return out;
 }
@@ -39,6 +51,21 @@ void check_args(ConstMatrixRef queries, ConstMatrixRef base, Index k) {
   if (k < 1 || k > base.rows())
     throw std::invalid_argument("k=" + std::to_string(k) + " must be in [1, n_base=" + std::to_string(base.rows()) +
                                 "]");
+}
+
+// L2 keys (2 q.b - |b|^2) chose and ranked the k kept rows; their reported distances are recomputed directly as
+// |q - b|^2 in float64 (the expansion |q|^2 - key loses small distances to cancellation: identical rows of norm 1e3
+// came out at ~0.1, not 0) and the k are re-sorted by them, ties to the lower index.
+void exact_l2(ConstMatrixRef queries, Index q, ConstMatrixRef base, float* key, std::int64_t* id, Index k) {
+  std::vector<std::pair<double, std::int64_t>> kept(static_cast<std::size_t>(k));
+  const Eigen::RowVectorXd query = queries.row(q).cast<double>();
+  for (Index j = 0; j < k; ++j) kept[j] = {(query - base.row(id[j]).cast<double>()).squaredNorm(), id[j]};
+  std::sort(kept.begin(), kept.end());
+  for (Index j = 0; j < k; ++j) {
+    const double d = kept[j].first;  // beyond float32 only if the caller skipped the rescaling: report infinity
+    key[j] = d > kFloatMax ? std::numeric_limits<float>::infinity() : static_cast<float>(d);
+    id[j] = kept[j].second;
+  }
 }
 
 // Runs the search; `emit(q0, rows, keys, ids)` receives each finished query block (keys best first, k per row),
@@ -87,7 +114,8 @@ void search(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metric,
             // Turn inner products into keys (higher is better); L2 keys omit the query's own norm (constant per row).
             if (metric == Metric::Cosine) {
               const float qf = query_factor[i];
-              for (Index j = 0; j < cols; ++j) s[j] *= qf * base_factor[b0 + j];
+              // |s| <= |q| |b|, so with the factor clamped to float32 the score stays within [-1, 1] (+ rounding).
+              for (Index j = 0; j < cols; ++j) s[j] *= std::min(qf * base_factor[b0 + j], kMaxFactor);
             } else if (metric == Metric::L2) {
               for (Index j = 0; j < cols; ++j) s[j] = 2.0f * s[j] - base_factor[b0 + j];
             }
@@ -101,10 +129,7 @@ void search(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metric,
         }
         for (Index i = 0; i < rows; ++i) {
           heaps[i].sort_best_first();
-          if (metric == Metric::L2) {
-            float* key = &keys[i * k];
-            for (Index j = 0; j < k; ++j) key[j] = std::max(0.0f, query_factor[i] - key[j]);
-          }
+          if (metric == Metric::L2) exact_l2(queries, q0 + i, base, &keys[i * k], &ids[i * k], k);
         }
         emit(q0, rows, keys.data(), ids.data());
       });

@@ -5,16 +5,12 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['build_info', 'cross_covariance', 'first_nonfinite', 'kmeans', 'knn', 'knn_mean', 'linear_sum_assignment', 'polar_factor', 'procrustes', 'qap']
+__all__: list[str] = ['build_info', 'cross_covariance', 'kmeans', 'knn', 'knn_mean', 'linear_sum_assignment', 'matmul_rows', 'polar_factor', 'procrustes', 'qap', 'scan_finite']
 def build_info() -> dict:
     ...
 def cross_covariance(X: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], Y: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], weights: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, 1]"], n_threads: typing.SupportsInt | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
     """
     X^T diag(w) Y in float64.
-    """
-def first_nonfinite(x: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], n_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple[int, int]:
-    """
-    (row, column) of the first NaN or infinity in x, or (-1, -1).
     """
 def kmeans(x: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], n_clusters: typing.SupportsInt | typing.SupportsIndex, init: str, init_centroids: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], n_init: typing.SupportsInt | typing.SupportsIndex, max_iter: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex, spherical: bool, seed: typing.SupportsInt | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex, block_sums_limit_bytes: typing.SupportsFloat | typing.SupportsIndex) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]"], typing.Annotated[numpy.typing.NDArray[numpy.int64], "[m, 1]"], float, int, list[float], int]:
     """
@@ -32,6 +28,10 @@ def linear_sum_assignment(cost: typing.Annotated[numpy.typing.NDArray[numpy.floa
     """
     Exact linear assignment: (rows, cols) int64.
     """
+def matmul_rows(X: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], W: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], n_threads: typing.SupportsInt | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]"]:
+    """
+    X W, each row summed in a fixed order: the same bits for any batch, chunking or thread count.
+    """
 def polar_factor(M: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.c_contiguous"], single: bool) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
     """
     Nearest semi-orthogonal matrix U V^T (float64 result; SVD in float32 when single).
@@ -43,5 +43,9 @@ def procrustes(X: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]"
 def qap(A: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.c_contiguous"], B: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.c_contiguous"], method: str, n_restarts: typing.SupportsInt | typing.SupportsIndex, maximize: bool, seed: typing.SupportsInt | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex, start: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.c_contiguous"], faq_max_iter: typing.SupportsInt | typing.SupportsIndex, faq_tol: typing.SupportsFloat | typing.SupportsIndex, faq_barycenter: bool) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.int64], "[m, 1]"], float, list[float], int]:
     """
     Approximate QAP: (perm, score, scores, best_restart).
+    """
+def scan_finite(x: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], n_threads: typing.SupportsInt | typing.SupportsIndex) -> tuple[int, int, float, float]:
+    """
+    (row, column) of the first NaN or infinity in x, or (-1, -1); the largest |x|; the smallest non-zero row's largest |x|.
     """
 __version__: str = '0.1.0'

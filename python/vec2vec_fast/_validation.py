@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
-from typing import Any, Union
+from typing import Any, NamedTuple, Tuple, Union
 
 import numpy as np
 
@@ -18,6 +19,20 @@ def as_float32_matrix(x: Any, name: str, *, check_finite: bool = True, n_threads
 
     float64 (or any real dtype) and non-contiguous arrays are copied once here; C++ never copies.
     """
+    return _float32_matrix(x, name, check_finite, n_threads)[0]
+
+
+class Magnitudes(NamedTuple):
+    max_abs: float      # the largest |value|
+    min_row_max: float  # the smallest non-zero row's largest |value| (0 when every row is zero)
+
+
+def as_float32_matrix_with_range(x: Any, name: str, *, n_threads: int = 1) -> Tuple[np.ndarray, Magnitudes]:
+    """As :func:`as_float32_matrix` (finite values required), plus its range of magnitudes, found in the same pass."""
+    return _float32_matrix(x, name, True, n_threads)
+
+
+def _float32_matrix(x: Any, name: str, check_finite: bool, n_threads: int) -> Tuple[np.ndarray, Magnitudes]:
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiu" or arr.dtype.kind == "b":
         raise TypeError(f"{name} must be a real-valued array, got dtype {arr.dtype}")
@@ -28,14 +43,56 @@ def as_float32_matrix(x: Any, name: str, *, check_finite: bool = True, n_threads
     original = arr
     with np.errstate(over="ignore"):  # an overflow to inf is reported below, with its place
         arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if check_finite:
-        row, col = _core.first_nonfinite(arr, n_threads)
-        if row >= 0:
-            value = original[row, col].item()
-            if np.isfinite(value):
-                raise ValueError(f"{name} has {value!r} at row {row}, column {col}, out of float32 range")
-            raise ValueError(f"{name} contains a non-finite value {value} at row {row}, column {col}")
-    return arr
+    if not check_finite:
+        return arr, Magnitudes(float("nan"), float("nan"))
+    row, col, max_abs, min_row_max = _core.scan_finite(arr, n_threads)
+    if row >= 0:
+        value = original[row, col].item()
+        if np.isfinite(value):
+            raise ValueError(f"{name} has {value!r} at row {row}, column {col}, out of float32 range")
+        raise ValueError(f"{name} contains a non-finite value {value} at row {row}, column {col}")
+    return arr, Magnitudes(float(max_abs), float(min_row_max))
+
+
+# Magnitudes the float32 kernels take as they are: squares and products of values up to 2**40 (sums of d of them
+# included) stay far inside float32's range, and values down to 2**-40 keep full precision in them. A matrix whose
+# largest |value| lies outside is first multiplied by a power of two (exact, a copy); the wrappers undo the scale on
+# the results where it shows (scores, centroids, inertia). So any finite float32 input gives the exact answer.
+FLOAT32_SAFE_EXPONENT = 40
+# The float64 kernels (QAP): products of values up to 2**200, summed n**2 times, stay far inside float64.
+FLOAT64_SAFE_EXPONENT = 200
+
+
+def range_exponent(*max_abs: float, limit: int = FLOAT32_SAFE_EXPONENT) -> int:
+    """0 when the largest of `max_abs` is 0 or within [2**-limit, 2**limit]; else the e for which that largest value
+    times 2**-e lies in [0.5, 1)."""
+    top = max(max_abs)
+    if top == 0 or 2.0**-limit <= top <= 2.0**limit:
+        return 0
+    return math.frexp(top)[1]
+
+
+def unit_rows_where_needed(x: np.ndarray, magnitudes: Magnitudes) -> np.ndarray:
+    """For the scale-free cosine kernels: `x` itself when its rows' magnitudes stay within [2**-40, 2**40] and within
+    2**20 of each other, else its rows normalised in float64 (exact; zero rows stay zero), a float32 copy. Products
+    of such rows neither overflow nor underflow float32 (a row 1e-45 next to rows of 1 would count as a zero row)."""
+    top, low = magnitudes
+    if top == 0 or (2.0**-FLOAT32_SAFE_EXPONENT <= top <= 2.0**FLOAT32_SAFE_EXPONENT and low >= top * 2.0**-20):
+        return x
+    out = np.empty(x.shape, dtype=np.float32)
+    for start in range(0, len(x), 4096):  # a float64 copy of 4,096 rows at a time, not of the whole matrix
+        rows = x[start:start + 4096].astype(np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
+        out[start:start + 4096] = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+    return out
+
+
+def scale_by_power_of_two(x: np.ndarray, exponent: int) -> np.ndarray:
+    """x * 2**-exponent in x's dtype (exact unless a value leaves the normal range); `x` itself when exponent is 0."""
+    if exponent == 0:
+        return x
+    with np.errstate(over="ignore", under="ignore"):
+        return np.ldexp(x, -exponent).astype(x.dtype, copy=False)
 
 
 def check_same_dim(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
@@ -50,6 +107,17 @@ def check_int(value: Any, name: str, *, low: int, high: int | None = None) -> in
     if value < low or (high is not None and value > high):
         bounds = f"[{low}, {high}]" if high is not None else f">= {low}"
         raise ValueError(f"{name}={value} must be {bounds}")
+    return value
+
+
+_INT32_MAX = 2**31 - 1
+
+
+def check_count(value: Any, name: str, *, low: int = 1) -> int:
+    """An iteration or restart count: an integer >= low that fits the C int the kernels take."""
+    value = check_int(value, name, low=low)
+    if value > _INT32_MAX:
+        raise ValueError(f"{name}={value} is too large: at most 2**31 - 1")
     return value
 
 

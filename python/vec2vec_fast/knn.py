@@ -8,19 +8,43 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from ._validation import as_float32_matrix, check_choice, check_int, check_same_dim, resolve_n_threads
+from ._validation import (
+    as_float32_matrix,
+    as_float32_matrix_with_range,
+    check_choice,
+    check_int,
+    check_same_dim,
+    range_exponent,
+    resolve_n_threads,
+    scale_by_power_of_two,
+    unit_rows_where_needed,
+)
 
 METRICS = ("ip", "cosine", "l2")
 
 
 def _validated(queries, base, k, metric, n_threads):
+    """Checked float32 inputs at a scale where no score overflows or underflows, and the exponent to undo it.
+
+    A side whose largest |value| is outside [2**-40, 2**40] is searched as a copy scaled by a power of two (exact:
+    ranks do not change). "l2" scales both sides alike; the reported scores are scaled back by 2**score_exponent.
+    "cosine" instead normalises the rows of such a side, or of one whose rows' scales differ by over 2**20.
+    Returns (queries, base, base as given in float32, k, threads, score_exponent)."""
     threads = resolve_n_threads(n_threads)
     check_choice(metric, "metric", METRICS)
-    q = as_float32_matrix(queries, "queries", n_threads=threads)
-    b = as_float32_matrix(base, "base", n_threads=threads)
+    q, q_range = as_float32_matrix_with_range(queries, "queries", n_threads=threads)
+    b, b_range = as_float32_matrix_with_range(base, "base", n_threads=threads)
     check_same_dim(q, b, "queries", "base")
     k = check_int(k, "k", low=1, high=b.shape[0])
-    return q, b, k, threads
+    if metric == "cosine":  # scale-free per row: rows far from float32's comfortable range are normalised
+        return unit_rows_where_needed(q, q_range), unit_rows_where_needed(b, b_range), b, k, threads, 0
+    if metric == "l2":
+        e_q = e_b = range_exponent(q_range.max_abs, b_range.max_abs)
+        score_exponent = 2 * e_q
+    else:
+        e_q, e_b = range_exponent(q_range.max_abs), range_exponent(b_range.max_abs)
+        score_exponent = e_q + e_b
+    return scale_by_power_of_two(q, e_q), scale_by_power_of_two(b, e_b), b, k, threads, score_exponent
 
 
 def knn(
@@ -38,6 +62,9 @@ def knn(
     queries : (m, d) array
     base : (n, d) array
         float32 C-contiguous arrays are used in place; other real dtypes and layouts are copied once to float32.
+        Any finite float32 magnitude works: a side whose largest |value| is outside [2**-40, 2**40] is searched as
+        a copy scaled by a power of two (exact), and the scores are scaled back; for "cosine", a side with such
+        values or with rows whose scales differ by over 2**20 is searched as a copy with unit rows.
     k : int
         1 <= k <= n.
     metric : {"ip", "cosine", "l2"}
@@ -51,6 +78,8 @@ def knn(
     indices : (m, k) int64
         Best first; equal scores are ordered by the lower base index.
     scores : (m, k) float32
+        A score beyond float32's range (inner products or distances of rows above ~1e19) is an infinity of its
+        sign; the ranking is exact all the same.
 
     Examples
     --------
@@ -60,8 +89,10 @@ def knn(
     >>> idx.tolist(), score.tolist()
     ([[0, 1]], [[1.0, 0.0]])
     """
-    q, b, k, threads = _validated(queries, base, k, metric, n_threads)
-    return _core.knn(q, b, k, metric, threads)
+    q, b, _, k, threads, score_exponent = _validated(queries, base, k, metric, n_threads)
+    indices, scores = _core.knn(q, b, k, metric, threads)
+    # A true score beyond float32's range comes back as an infinity of its sign; the ranking is still exact.
+    return indices, scale_by_power_of_two(scores, -score_exponent)
 
 
 def knn_mean(
@@ -83,8 +114,9 @@ def knn_mean(
     -------
     (m, d_values) float32
     """
-    q, b, k, threads = _validated(queries, base, k, metric, n_threads)
-    v = b if values is None else as_float32_matrix(values, "values", n_threads=threads)
+    q, b, b_given, k, threads, _ = _validated(queries, base, k, metric, n_threads)
+    # The averaged rows are never rescaled: a mean of float32 rows cannot overflow.
+    v = b_given if values is None else as_float32_matrix(values, "values", n_threads=threads)
     if v.shape[0] != b.shape[0]:
         raise ValueError(f"values has {v.shape[0]} rows but base has {b.shape[0]}")
     return _core.knn_mean(q, b, v, k, metric, threads)

@@ -47,6 +47,7 @@ class MiniParams:
     max_rows: int = 100_000        # larger sides are fitted on a seeded sample of this many rows (not in the paper)
 
 
+_ROW_BLOCK = 8_192    # rows per float64 block when centring and normalising
 _GATHER_ROWS = 8_192  # sampled rows read per chunk from a large (possibly memory-mapped) input
 _PROBE_ROWS = 2_000  # A rows on which the label-free matching score of every candidate seed is computed
 
@@ -62,21 +63,30 @@ class MiniResult:
     report: Dict[str, Any] = field(default_factory=dict)
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), as float32."""
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+def _unit_rows(x: np.ndarray, mean: Optional[np.ndarray] = None) -> np.ndarray:
+    """Rows (minus ``mean``) scaled to unit length, as float32; zero rows stay zero. Differences, norms and quotients
+    are taken in float64, a block of rows at a time: exact for any finite float32 input (float32 norms overflow above
+    ~1e19 and underflow below ~1e-19)."""
+    out = np.empty(x.shape, dtype=np.float32)
+    for start in range(0, len(x), _ROW_BLOCK):
+        rows = np.asarray(x[start:start + _ROW_BLOCK], dtype=np.float64)
+        if mean is not None:
+            rows = rows - mean.astype(np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
+        out[start:start + _ROW_BLOCK] = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+    return out
 
 
 def preprocess(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Centre on the training mean, then project onto the unit sphere (spec 1.2)."""
-    return _unit_rows(x - mean)
+    return _unit_rows(x, mean)
 
 
 def _kernel(centroids: np.ndarray, kind: str) -> np.ndarray:
     c = centroids.astype(np.float64)
-    if kind == "cosine":
-        c = c / np.linalg.norm(c, axis=1, keepdims=True)
+    if kind == "cosine":  # a zero centroid (a cluster at the mean) gets a zero row, as knn's cosine does
+        norms = np.linalg.norm(c, axis=1, keepdims=True)
+        c = np.divide(c, norms, out=np.zeros_like(c), where=norms > 0)
         return c @ c.T
     c = c - c.mean(0)  # H C C^T H = (C - mean)(C - mean)^T
     return c @ c.T
@@ -88,10 +98,11 @@ def _blend(W: np.ndarray, W_new: np.ndarray, params: MiniParams) -> np.ndarray:
 
 
 def _typical_norm(x: np.ndarray, mean: np.ndarray) -> float:
-    """Mean norm of the centred rows, in blocks (no full centred copy)."""
+    """Mean norm of the centred rows, in float64 blocks (no full centred copy, no float32 overflow)."""
     total = 0.0
-    for start in range(0, len(x), 65_536):
-        total += float(np.linalg.norm(x[start:start + 65_536] - mean, axis=1).sum(dtype=np.float64))
+    for start in range(0, len(x), _ROW_BLOCK):
+        rows = np.asarray(x[start:start + _ROW_BLOCK], dtype=np.float64) - mean.astype(np.float64)
+        total += float(np.sqrt(np.einsum("ij,ij->i", rows, rows)).sum())
     return total / len(x)
 
 
@@ -121,6 +132,30 @@ def _libc() -> ctypes.CDLL:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
     return libc
+
+
+# Upper bounds keep a typo (anchor_runs=2**31) from running for days; they are far above any useful value.
+_INT_BOUNDS = {"anchor_runs": (1, 10_000), "anchor_clusters": (1, 100_000), "anchor_subsample": (1, 10**9),
+               "qap_restarts": (1, 100_000), "neighbors": (1, 10**6), "refine1_iterations": (0, 1_000_000),
+               "refine1_sample": (1, 10**9), "refine1_neighbors": (1, 10**6), "refine2_clusters": (1, 10**6),
+               "n_seeds": (1, 1000), "max_rows": (2, 10**12)}
+
+
+def check_params(params: MiniParams) -> None:
+    """Types and ranges of every hyperparameter; the error names the field and the value."""
+    if not isinstance(params, MiniParams):
+        raise TypeError(f"params must be a MiniParams, got {type(params).__name__}")
+    for name, (low, high) in _INT_BOUNDS.items():
+        check_int(getattr(params, name), name, low=low, high=high)
+    check_choice(params.kernel, "kernel", ("centred", "cosine"))
+    check_choice(params.qap_method, "qap_method", ("2opt", "faq", "faq+2opt"))
+    smoothing = params.smoothing
+    if isinstance(smoothing, (bool, np.bool_)) or not isinstance(smoothing, (int, float, np.integer, np.floating)):
+        raise TypeError(f"smoothing must be a number in [0, 1], got {smoothing!r}")
+    if not 0.0 <= float(smoothing) <= 1.0:  # also refuses NaN
+        raise ValueError(f"smoothing={smoothing!r} must be in [0, 1]")
+    if not isinstance(params.reorthogonalize, (bool, np.bool_)):
+        raise TypeError(f"reorthogonalize must be True or False, got {params.reorthogonalize!r}")
 
 
 def _training_rows(x: Any, name: str, max_rows: int, rng: np.random.Generator, threads: int) -> np.ndarray:
@@ -172,7 +207,8 @@ def _fit_one(a: np.ndarray, b: np.ndarray, params: MiniParams, rng: np.random.Ge
         match = qap(ka, kb, method=params.qap_method, n_restarts=params.qap_restarts, seed=rng, n_threads=threads)
         anchors_a.append(ca)
         anchors_b.append(cb[match.perm])
-        qap_scores.append(match.score / (np.linalg.norm(ka) * np.linalg.norm(kb)))
+        scale = np.linalg.norm(ka) * np.linalg.norm(kb)  # 0 when a side's centroids coincide: no geometry to match
+        qap_scores.append(float(match.score / scale) if scale > 0 else 0.0)
     report["qap_score_normalised"] = qap_scores
     timed("anchors", t)
 
@@ -241,10 +277,7 @@ def fit_mini(
     per-stage seconds and the label-free diagnostics of spec section 8.5 (normalised QAP scores, Refine-1
     objective, Refine-2 self-consistency, |W^T W - I|), the matching score, and with n_seeds > 1 every candidate's.
     """
-    check_choice(params.kernel, "kernel", ("centred", "cosine"))
-    check_choice(params.qap_method, "qap_method", ("2opt", "faq", "faq+2opt"))
-    check_int(params.n_seeds, "n_seeds", low=1, high=1000)
-    check_int(params.max_rows, "max_rows", low=2)
+    check_params(params)
     threads = resolve_n_threads(n_threads)
     base_seed = resolve_seed(seed)
     if base_seed + params.n_seeds > 2**64:

@@ -8,7 +8,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from ._validation import as_float32_matrix, check_int, resolve_n_threads
+from ._validation import (
+    as_float32_matrix_with_range,
+    check_int,
+    range_exponent,
+    resolve_n_threads,
+    scale_by_power_of_two,
+)
 from .lap import as_float64_matrix
 
 
@@ -29,6 +35,8 @@ def procrustes(
     X : (n, d_x) array
     Y : (n, d_y) array
         Paired rows. float32 C-contiguous input is used in place; other dtypes/layouts are copied once to float32.
+        Any finite float32 magnitude works: an input whose largest |value| is outside [2**-40, 2**40] is used as a
+        copy scaled by a power of two, which leaves W unchanged.
     weights : (n,) array of non-negative finite values, optional
     exact : bool
         Only matters when d_x > d_y (see Notes): iterate to the exact least-squares map.
@@ -52,8 +60,8 @@ def procrustes(
     error at every step; it works on d x d matrices after one extra O(n d_x^2) pass.
     """
     threads = resolve_n_threads(n_threads)
-    x = as_float32_matrix(X, "X", n_threads=threads)
-    y = as_float32_matrix(Y, "Y", n_threads=threads)
+    x, (x_max, _) = as_float32_matrix_with_range(X, "X", n_threads=threads)
+    y, (y_max, _) = as_float32_matrix_with_range(Y, "Y", n_threads=threads)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"X has {x.shape[0]} rows but Y has {y.shape[0]}: Procrustes needs paired rows")
     if weights is None:
@@ -64,17 +72,24 @@ def procrustes(
             raise TypeError(f"weights must be real-valued, got dtype {w.dtype}")
         if w.shape != (x.shape[0],):
             raise ValueError(f"weights has shape {w.shape}, expected ({x.shape[0]},)")
-        w = np.ascontiguousarray(w, dtype=np.float32)
+        w = w.astype(np.float64)
         bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
         if bad.size:
             raise ValueError(f"weights must be finite and >= 0, got {w[bad[0]]} at index {bad[0]}")
         if not w.any():
             raise ValueError("weights are all zero: no pair constrains the map")
+        # Positive scalings of the weights, of X and of Y leave W unchanged (the exact fit needs X and Y scaled
+        # alike): inputs beyond float32's comfortable range are used as copies scaled by powers of two. The weights
+        # are scaled in float64, so any finite weights work (those below 2**-149 of the largest count as 0).
+        w = scale_by_power_of_two(w, range_exponent(float(w.max()))).astype(np.float32)
     if not exact or x.shape[1] <= y.shape[1]:
+        x, y = scale_by_power_of_two(x, range_exponent(x_max)), scale_by_power_of_two(y, range_exponent(y_max))
         return _core.procrustes(x, y, w, threads)
     max_iter = check_int(max_iter, "max_iter", low=1)
     if not (isinstance(tol, (int, float, np.floating)) and np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    e = range_exponent(x_max, y_max)
+    x, y = scale_by_power_of_two(x, e), scale_by_power_of_two(y, e)
     return _unbalanced_procrustes(x, y, w, max_iter, float(tol), threads).astype(np.float32)
 
 

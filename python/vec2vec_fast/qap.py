@@ -9,7 +9,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from ._validation import SeedLike, check_choice, check_int, resolve_n_threads, resolve_seed
+from ._validation import (
+    FLOAT64_SAFE_EXPONENT,
+    SeedLike,
+    check_choice,
+    check_count,
+    range_exponent,
+    resolve_n_threads,
+    resolve_seed,
+    scale_by_power_of_two,
+)
 from .lap import as_float64_matrix
 
 METHODS = ("2opt", "faq", "faq+2opt")
@@ -73,7 +82,9 @@ def qap(
     Parameters
     ----------
     A, B : (n, n) arrays
-        Any real square matrices of the same size (symmetric kernels in mini-vec2vec); used in float64.
+        Any real square matrices of the same size (symmetric kernels in mini-vec2vec); used in float64. Any finite
+        magnitude works: a matrix whose largest |value| is outside [2**-200, 2**200] is used scaled by a power of
+        two (exact), and the scores are scaled back (an infinity where the true score is beyond float64).
     method : {"2opt", "faq", "faq+2opt"}
         "2opt": first-improvement pair swaps from a random permutation, in scipy's scan order, each swap scored in
         O(n). "faq": Frank-Wolfe on the doubly stochastic relaxation (scipy's FAQ), projected to a permutation by
@@ -105,20 +116,43 @@ def qap(
         raise ValueError(f"A and B must have the same size, got A {a.shape} and B {b.shape}")
     if a.shape[0] == 0:
         raise ValueError("A and B must be non-empty, got shape (0, 0)")
-    n_restarts = check_int(n_restarts, "n_restarts", low=1)
-    faq_max_iter = check_int(faq_max_iter, "faq_max_iter", low=1)
+    n_restarts = check_count(n_restarts, "n_restarts")
+    faq_max_iter = check_count(faq_max_iter, "faq_max_iter")
     if not (isinstance(faq_tol, (int, float, np.floating)) and np.isfinite(faq_tol) and faq_tol >= 0):
         raise ValueError(f"faq_tol must be a finite number >= 0, got {faq_tol!r}")
     threads = resolve_n_threads(n_threads)
     n = a.shape[0]
     start = np.empty((0, 0)) if init is None else _start_matrix(init, n, method)
     used_seed = resolve_seed(seed)
-    perm, score, scores, best = _core.qap(a, b, method, n_restarts, bool(maximize), used_seed, threads, start,
-                                          faq_max_iter, float(faq_tol), bool(faq_barycenter))
-    return QAPResult(perm, float(score), np.asarray(scores), int(best), used_seed)
+    # Kernels beyond float64's comfortable range (products that overflow, or underflow to 0) are solved at a
+    # power-of-two scale: the same permutations, and the scores scaled back (an infinity if beyond float64).
+    e_a, e_b = _exponent(a), _exponent(b)
+    perm, score, scores, best = _core.qap(scale_by_power_of_two(a, e_a), scale_by_power_of_two(b, e_b), method,
+                                          n_restarts, bool(maximize), used_seed, threads, start, faq_max_iter,
+                                          float(faq_tol), bool(faq_barycenter))
+    with np.errstate(over="ignore", under="ignore"):
+        score, scores = np.ldexp(score, e_a + e_b), np.ldexp(np.asarray(scores), e_a + e_b)
+    return QAPResult(perm, float(score), scores, int(best), used_seed)
+
+
+def _exponent(m: np.ndarray) -> int:
+    return range_exponent(float(np.abs(m).max()), limit=FLOAT64_SAFE_EXPONENT)
 
 
 def qap_score(A: ArrayLike, B: ArrayLike, perm: ArrayLike) -> float:
-    """sum_ij A[i, j] * B[perm[i], perm[j]] (float64)."""
-    a, b, p = np.asarray(A, np.float64), np.asarray(B, np.float64), np.asarray(perm)
-    return float((a * b[np.ix_(p, p)]).sum())
+    """sum_ij A[i, j] * B[perm[i], perm[j]] (float64).
+
+    Raises ValueError unless A and B are finite (n, n) matrices and perm a permutation of 0..n-1 (integer dtype).
+    """
+    a = as_float64_matrix(A, "A", check_finite=True)
+    b = as_float64_matrix(B, "B", check_finite=True)
+    if a.shape[0] != a.shape[1] or a.shape != b.shape:
+        raise ValueError(f"A and B must be square and of the same size, got A {a.shape} and B {b.shape}")
+    p = np.asarray(perm)
+    n = a.shape[0]
+    if p.shape != (n,) or p.dtype.kind not in "iu" or not np.array_equal(np.sort(p), np.arange(n)):
+        raise ValueError(f"perm must be a permutation of 0..{n - 1} (integers), got {p!r}")
+    e_a, e_b = _exponent(a), _exponent(b)
+    total = float((scale_by_power_of_two(a, e_a) * scale_by_power_of_two(b, e_b)[np.ix_(p, p)]).sum())
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(total, e_a + e_b))
