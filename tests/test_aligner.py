@@ -158,3 +158,14 @@ def test_bad_construction_and_input(pairs, supervised):
         supervised.transform(b[:5])
     with pytest.raises(ValueError, match="X_b has 384 columns but this map produces 768"):
         supervised.inverse_transform(a[:5])
+
+
+@pytest.mark.parametrize("params, error, match", [
+    ({"smoothing": float("nan")}, ValueError, r"smoothing=nan must be in \[0, 1\]"),
+    ({"anchor_runs": 2**31}, ValueError, r"anchor_runs=2147483648 must be \[1, 10000\]"),
+    ({"kernel": "gram"}, ValueError, "kernel must be one of"),
+    ({"reorthogonalize": "yes"}, TypeError, "reorthogonalize must be True or False"),
+])
+def test_hyperparameters_are_checked_at_construction(params, error, match):
+    with pytest.raises(error, match=match):
+        Aligner("mini", **params)

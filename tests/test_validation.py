@@ -109,3 +109,14 @@ def test_core_rechecks_its_invariants(x):
         v2v._core.knn(np.ones((2, 3), dtype=np.float32), x, 1, "ip", 1)
     with pytest.raises(ValueError, match="metric must be"):
         v2v._core.knn(x, x, 1, "dot", 1)
+
+
+def test_misaligned_buffers_are_copied_aligned_before_cpp_reads_them(x):
+    """Unpickled arrays (e.g. shipped to Dask workers) can start at an odd byte; C++ must never read a float there
+    (UBSan flagged it). The result must equal the aligned input's."""
+    raw = bytearray(x.nbytes + 1)
+    odd = np.frombuffer(raw, dtype=np.float32, offset=1, count=x.size).reshape(x.shape)
+    odd[...] = x
+    assert not odd.flags.aligned
+    np.testing.assert_array_equal(v2v.knn(odd, odd, 3)[0], v2v.knn(x, x, 3)[0])
+    np.testing.assert_array_equal(v2v.procrustes(odd, odd), v2v.procrustes(x, x))

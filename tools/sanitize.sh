@@ -20,6 +20,8 @@ libstdcxx=$(gcc -print-file-name=libstdc++.so)
 export LD_PRELOAD="$libasan $libubsan $libstdcxx"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:strict_init_order=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+# pyarrow's jemalloc pool and the ASan allocator cannot share a process: use the system allocator under ASan.
+export ARROW_DEFAULT_MEMORY_POOL=system
 "$venv/bin/python" -c "import vec2vec_fast as v; f = v.build_info()['flags']; assert 'sanitize' in f, f" \
   || { echo "sanitize.sh: the installed extension is not a sanitizer build" >&2; exit 1; }
 "$venv/bin/python" -m pytest -p no:cacheprovider "$@"

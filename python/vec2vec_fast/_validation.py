@@ -42,7 +42,9 @@ def _float32_matrix(x: Any, name: str, check_finite: bool, n_threads: int) -> Tu
         raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
     original = arr
     with np.errstate(over="ignore"):  # an overflow to inf is reported below, with its place
-        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        # Aligned too: unpickled buffers (e.g. arrays shipped to Dask workers) can start at any byte, and C++ may
+        # not read a float from a misaligned address (UBSan finds it).
+        arr = np.require(arr, dtype=np.float32, requirements=["C", "A"])
     if not check_finite:
         return arr, Magnitudes(float("nan"), float("nan"))
     row, col, max_abs, min_row_max = _core.scan_finite(arr, n_threads)

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validation import SeedLike, as_float32_matrix, check_choice, resolve_n_threads, resolve_seed
 from .configs import SCHEMA as _GAN_KEYS, check_value as _check_gan_value
-from .mini import MiniParams, _typical_norm, _unit_rows, fit_mini, preprocess
+from .mini import MiniParams, _typical_norm, _unit_rows, check_params as check_mini_params, fit_mini, preprocess
 from .procrustes import procrustes
 from .rowwise import matmul_rows
 
@@ -33,6 +33,79 @@ class NotFittedError(ValueError, AttributeError):
 
 class ModelFileError(ValueError):
     """A model file that is not one of ours, is corrupt, or comes from an incompatible version or method."""
+
+
+# Bounds of what a model file may ask the loader to read. np.savez stores its members uncompressed, so a compressed
+# member (a possible zip bomb) is refused; the JSON metadata (hyperparameters, seed, report) is small.
+_MAX_METADATA_BYTES = 64 * 2**20
+# |W| entries beyond these cannot come from a fit (W is (near) orthogonal): beyond them transform or its
+# pseudo-inverse would overflow or underflow float32.
+_W_RANGE = (1e-15, 1e15)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _members(path: Path, archive: zipfile.ZipFile, file_size: int) -> Dict[str, zipfile.ZipInfo]:
+    """The archive's members by array name ("W" for "W.npy"), each checked to be stored uncompressed and to fit in
+    the file, so that a forged size in the zip directory cannot size an allocation."""
+    members: Dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        if name in members:
+            raise ModelFileError(f"{path} is corrupt: member {info.filename!r} appears twice")
+        if info.header_offset + info.compress_size > file_size:
+            raise ModelFileError(f"{path} is corrupt: member {info.filename!r} claims more bytes than the file holds")
+        members[name] = info
+    return members
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *,
+                 shape: Optional[tuple] = None, limit: Optional[int] = None) -> np.ndarray:
+    """One .npy member, its header checked before its data is read: a plain (non-object) dtype, the expected
+    ``shape`` (when given), and a data size equal to what the member really holds (at most ``limit`` bytes)."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ModelFileError(f"{path} is not a vec2vec_fast model file: member {info.filename!r} is compressed "
+                             f"(np.savez stores members uncompressed)")
+    if info.file_size != info.compress_size:
+        raise ModelFileError(f"{path} is corrupt: member {info.filename!r} claims more bytes than it stores")
+    if limit is not None and info.file_size > limit:
+        raise ModelFileError(f"{path} is corrupt: member {info.filename!r} has {info.file_size} bytes, more than "
+                             f"the {limit} allowed")
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            found, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            found, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ModelFileError(f"{path} is corrupt: {name} has .npy format version {version}")
+        if dtype.hasobject or dtype.itemsize == 0:
+            raise ModelFileError(f"{path} is corrupt: {name} has dtype {dtype}, not plain numbers")
+        if shape is not None and tuple(found) != tuple(shape):
+            raise ModelFileError(f"{path} is corrupt: {name} has shape {tuple(found)} dtype {dtype}, expected "
+                                 f"finite floats of shape {tuple(shape)}")
+        if not all(isinstance(n, int) and n >= 0 for n in found):
+            raise ModelFileError(f"{path} is corrupt: {name} has shape {found!r}")
+        count = 1
+        for n in found:
+            count *= n
+        nbytes = count * dtype.itemsize
+        header = f.tell()
+        if nbytes != info.file_size - header:
+            raise ModelFileError(f"{path} is corrupt: {name} claims shape {tuple(found)} of {dtype} ({nbytes} "
+                                 f"bytes) but holds {info.file_size - header} bytes")
+        data = f.read(nbytes)
+        if len(data) != nbytes or f.read(1):  # reading to the end checks the member's CRC
+            raise ModelFileError(f"{path} is corrupt: {name} is truncated")
+    order = "F" if fortran else "C"
+    return np.frombuffer(data, dtype=dtype).reshape(found, order=order).copy(order=order)
+
+
+def _expected_shapes(meta: Any) -> tuple:
+    """The shapes of W, mean_a and mean_b that the metadata's d_a, d_b imply (None where they are not valid)."""
+    d_a, d_b = (meta.get(k) if isinstance(meta, dict) else None for k in ("d_a", "d_b"))
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in (d_a, d_b)):
+        return None, None, None
+    return (d_a, d_b), (d_a,), (d_b,)
 
 
 def _jsonable(value: Any) -> Any:
@@ -105,6 +178,8 @@ class Aligner:
                             f"valid: {sorted(valid) or 'none'}")
         if self.method == "gan":
             self._check_gan_params()
+        elif self.method == "mini":
+            check_mini_params(MiniParams(**self.params))  # at construction, not after a long load
 
     def _check_gan_params(self) -> None:
         """Types and ranges of the GAN parameters, checked without torch; a config path is kept as a string."""
@@ -244,27 +319,32 @@ class Aligner:
         incompatible library version, or (with ``method``) a file of another method."""
         path = Path(path)
         try:
-            # Our own handle, so a corrupt file cannot leak it; allow_pickle=False: a file can never run code.
-            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
-                names = set(archive.files)
-                if "metadata" not in names:
-                    missing = sorted((set(_ARRAYS) | {"metadata"}) - names)
+            # Our own handle, so a corrupt file cannot leak it. The members are read by hand, never by np.load: each
+            # .npy header is checked (no objects, so no pickle can run; a shape that matches the metadata and the
+            # member's real size) before anything is allocated, so no forged field sizes an allocation.
+            with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+                members = _members(path, archive, os.fstat(handle.fileno()).st_size)
+                if "metadata" not in members:
+                    missing = sorted((set(_ARRAYS) | {"metadata"}) - set(members))
                     raise ModelFileError(f"{path} is not a vec2vec_fast model file: missing {missing}")
-                meta = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+                blob = _read_member(path, archive, members["metadata"], "metadata", limit=_MAX_METADATA_BYTES)
+                meta = json.loads(blob.tobytes().decode("utf-8"))
                 if isinstance(meta, dict) and meta.get("method") == "gan":
-                    wanted = sorted(k for k in names if k.startswith("gan/"))
+                    wanted = sorted(k for k in members if k.startswith("gan/"))
                     missing = [] if wanted else ["gan/<translator state>"]
+                    shapes: Dict[str, Optional[tuple]] = {k: None for k in wanted}
                 else:
                     wanted = list(_ARRAYS)
-                    missing = sorted(set(_ARRAYS) - names)
+                    missing = sorted(set(_ARRAYS) - set(members))
+                    shapes = dict(zip(_ARRAYS, _expected_shapes(meta)))
                 if missing:
                     raise ModelFileError(f"{path} is not a vec2vec_fast model file: missing {missing}")
-                arrays = {k: archive[k] for k in wanted}
+                arrays = {k: _read_member(path, archive, members[k], k, shape=shapes[k]) for k in wanted}
         except ModelFileError:
             raise
         # zipfile raises RuntimeError for an encrypted member and NotImplementedError for an unknown compression.
         except (OSError, ValueError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError, RuntimeError,
-                NotImplementedError) as err:
+                NotImplementedError, RecursionError) as err:
             raise ModelFileError(f"{path} is not a readable vec2vec_fast model file: {err}") from err
         cls._check_meta(path, meta, arrays, method)
         try:
@@ -307,8 +387,10 @@ class Aligner:
                 raise ModelFileError(f"{path} is corrupt: metadata lacks {key!r}")
         for key in ("scale_a", "scale_b"):
             value = meta[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise ModelFileError(f"{path} is corrupt: {key} must be a finite number, got {value!r}")
+            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value)
+                    or not 0 <= value <= _FLOAT32_MAX / 4):
+                raise ModelFileError(f"{path} is corrupt: {key} must be a finite typical norm (>= 0, far below "
+                                     f"float32's limit), got {value!r}")
         d_a, d_b = meta["d_a"], meta["d_b"]
         if meta["method"] == "gan":
             spec = meta.get("gan")
@@ -328,3 +410,14 @@ class Aligner:
             if arr.shape != tuple(shape) or arr.dtype.kind != "f" or not np.isfinite(arr).all():
                 raise ModelFileError(f"{path} is corrupt: {key} has shape {arr.shape} dtype {arr.dtype}, "
                                      f"expected finite floats of shape {tuple(shape)}")
+        # Values no fit produces and that would overflow float32 in transform, inverse_transform or raw outputs.
+        big = float(np.abs(arrays["W"].astype(np.float64)).max(initial=0.0))
+        if big and not _W_RANGE[0] <= big <= _W_RANGE[1]:
+            raise ModelFileError(f"{path} is corrupt: W's largest entry is {big:g}, outside {_W_RANGE} "
+                                 f"(a fitted map is near orthogonal)")
+        for side in ("a", "b"):
+            mean = np.abs(arrays[f"mean_{side}"].astype(np.float64))
+            reach = float(meta[f"scale_{side}"]) + float(mean.max(initial=0.0))
+            if not reach <= _FLOAT32_MAX / 4:
+                raise ModelFileError(f"{path} is corrupt: scale_{side} plus mean_{side} reach {reach:g}: raw outputs "
+                                     f"would overflow float32")

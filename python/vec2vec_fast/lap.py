@@ -18,7 +18,7 @@ def as_float64_matrix(x: ArrayLike, name: str, *, check_finite: bool = False) ->
         raise TypeError(f"{name} must be a real-valued array, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr = np.require(arr, dtype=np.float64, requirements=["C", "A"])  # aligned: see as_float32_matrix
     if check_finite and not np.isfinite(arr).all():
         r, c = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"{name} contains a non-finite value {arr[r, c]} at row {r}, column {c}")

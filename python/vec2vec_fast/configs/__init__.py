@@ -37,6 +37,11 @@ CONFIG_DIR = Path(__file__).resolve().parent
 # Bounds on the architecture's sizes, so that a mistyped config fails with a clear error instead of trying to allocate
 # an absurd network (the original uses depths 1-6 and widths 128-1024; one 16384^2 fp32 Linear is already 1 GiB).
 MAX_DEPTH, MAX_WIDTH = 64, 16_384
+# Each size within its bound is not enough: all of them at once ask for ~10^11 weights. The translator and the three
+# discriminators together (counted without the space-dimension-sized first and last layers) may hold at most this
+# many parameters: 16 GiB of float32 weights (the original's configs need ~3 * 10^7).
+MAX_PARAMETERS = 2**32
+SIZE_KEYS = ("depth", "transform_depth", "d_adapter", "d_hidden", "d_transform", "disc_depth", "disc_dim")
 NAMES = ("unsupervised", "unsup_new", "small", "fmri_avg")
 
 
@@ -296,7 +301,40 @@ def parse_value(name: str, text: str) -> Any:
     return check_value(name, raw)
 
 
+def _mlp_parameters(depth: int, d_in: int, hidden: int, d_out: int) -> int:
+    """Parameters of MLPWithResidual(depth, d_in, hidden, d_out) (gan/translator.py), norms counted as 2 * hidden."""
+    if depth == 1:
+        return d_in * d_out + d_out
+    middle = (depth - 2) * (hidden * hidden + 3 * hidden)
+    return (d_in * hidden + hidden) + middle + (hidden * hidden + hidden) + (hidden * d_out + d_out)
+
+
+def _disc_parameters(depth: int, d_in: int, dim: int) -> int:
+    """Parameters of Discriminator(d_in, dim, depth) (gan/discriminator.py)."""
+    if depth == 1:
+        return d_in + 1
+    return (d_in * dim + dim) + (depth - 2) * (dim * dim + 3 * dim) + (dim + 1)
+
+
+def estimated_parameters(values: Mapping[str, Any], dims: Tuple[int, ...] = (0, 0)) -> int:
+    """Parameters of the translator for spaces of ``dims`` plus its three discriminators (two on the spaces, one
+    on the latent), from the config's sizes alone (nothing is allocated)."""
+    z, t, h = values["d_adapter"], values["d_transform"], values["d_hidden"]
+    depth, disc_depth, disc_dim = values["depth"], values["disc_depth"], values["disc_dim"]
+    total = _mlp_parameters(values["transform_depth"], z, t, z)
+    for d in dims:
+        total += _mlp_parameters(depth, d, h, z) + _mlp_parameters(depth, z, h, d)
+        total += _disc_parameters(disc_depth, d, disc_dim)
+    return total + _disc_parameters(disc_depth, z, disc_dim)
+
+
 def _check_consistency(values: Mapping[str, Any]) -> None:
+    total = estimated_parameters(values)
+    if total > MAX_PARAMETERS:
+        sizes = ", ".join(f"{k}={values[k]}" for k in SIZE_KEYS)
+        raise ValueError(f"config keys {', '.join(repr(k) for k in SIZE_KEYS)} together ask for about {total:.3g} "
+                         f"parameters (translator and discriminators), more than the {MAX_PARAMETERS:.3g} allowed; "
+                         f"got {sizes}")
     if values["unsup_emb"] == values["sup_emb"]:
         raise ValueError(f"config keys 'unsup_emb' and 'sup_emb' must differ, both are {values['unsup_emb']!r}")
     for name in ("unsup_emb", "sup_emb"):
@@ -382,5 +420,5 @@ def load_config(config: Union[str, Path, GanConfig, None] = "unsupervised",
     return GanConfig(merged, source=source, ignored=ignored)
 
 
-__all__ = ["CONFIG_DIR", "GanConfig", "INERT", "Key", "NAMES", "SCHEMA", "SECTIONS", "check_value", "config_path",
-           "load_config", "parse_value", "read_toml"]
+__all__ = ["CONFIG_DIR", "GanConfig", "INERT", "Key", "MAX_PARAMETERS", "NAMES", "SCHEMA", "SECTIONS", "check_value",
+           "config_path", "estimated_parameters", "load_config", "parse_value", "read_toml"]

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..configs import GanConfig, load_config
+from ..configs import MAX_PARAMETERS, GanConfig, estimated_parameters, load_config
 from .checkpoint import load_state_strict
 from .data import as_tensor
 from .fit import GanResult, train_gan
@@ -45,8 +45,28 @@ def to_arrays(translator: Translator) -> Dict[str, np.ndarray]:
 def from_arrays(config_values: Mapping[str, Any], dims: Mapping[str, int], arrays: Mapping[str, np.ndarray],
                 where: str) -> Translator:
     """Rebuild a translator from a saved flat config, dims and ``gan/...`` arrays (strict keys and shapes)."""
-    config = load_config(None, config_values)
-    translator = Translator(dict(dims), config, torch.Generator().manual_seed(0))
-    state = {k[len(PREFIX):]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith(PREFIX)}
-    load_state_strict(translator, state, where)
+    config = load_config(None, config_values)  # its sizes are capped (MAX_PARAMETERS) without the space dims
+    dims = dict(dims)
+    total = estimated_parameters(config, tuple(dims.values()))
+    if total > MAX_PARAMETERS:
+        raise ValueError(f"{where}: the config and dims {dims} ask for about {total:.3g} parameters, more than the "
+                         f"{MAX_PARAMETERS:.3g} allowed")
+    state = {k[len(PREFIX):]: v for k, v in arrays.items() if k.startswith(PREFIX)}
+    # The expected keys and shapes from a translator on the meta device (nothing allocated), checked against the
+    # stored arrays before the real translator is built: a file whose config asks for a huge network while its
+    # arrays hold a few bytes is refused without allocating that network.
+    with torch.device("meta"):
+        skeleton = Translator(dims, config, torch.Generator().manual_seed(0))
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    del skeleton
+    missing = [k for k in expected if k not in state]
+    extra = [k for k in state if k not in expected]
+    if missing or extra:
+        raise ValueError(f"{where} does not match the translator: missing keys {missing[:3]}, unexpected keys "
+                         f"{extra[:3]}")
+    for k, shape in expected.items():
+        if tuple(np.shape(state[k])) != shape:
+            raise ValueError(f"{where}: {k} has shape {tuple(np.shape(state[k]))}, expected {shape}")
+    translator = Translator(dims, config, torch.Generator().manual_seed(0))
+    load_state_strict(translator, {k: torch.from_numpy(np.array(v)) for k, v in state.items()}, where)
     return translator.eval()
