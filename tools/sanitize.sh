@@ -24,4 +24,11 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export ARROW_DEFAULT_MEMORY_POOL=system
 "$venv/bin/python" -c "import vec2vec_fast as v; f = v.build_info()['flags']; assert 'sanitize' in f, f" \
   || { echo "sanitize.sh: the installed extension is not a sanitizer build" >&2; exit 1; }
-"$venv/bin/python" -m pytest -p no:cacheprovider "$@"
+if [ "$#" -gt 0 ]; then
+  exec "$venv/bin/python" -m pytest -p no:cacheprovider "$@"
+fi
+# The whole suite, in two processes: the Ctrl-C timing tests pass alone under the sanitizers, but after the GAN and
+# Dask tests in the same (10x slower) instrumented process two failed and the QAP one never stopped, with no
+# sanitizer report: an interaction not yet diagnosed, so they run in a process of their own.
+"$venv/bin/python" -m pytest -p no:cacheprovider -q --ignore=tests/test_interrupt_and_gil.py
+"$venv/bin/python" -m pytest -p no:cacheprovider -q tests/test_interrupt_and_gil.py
