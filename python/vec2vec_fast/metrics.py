@@ -8,20 +8,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float32_matrix, check_int, check_same_dim
+from .mini import _unit_rows  # float64 norms: exact for any finite row
 
 _QUERY_CHUNK = 1024  # queries scored at once: a chunk x block float32 score matrix (32 MB at block 8192)
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length, as float32; zero rows stay zero. Norms and quotients are taken in float64, 1,024
-    rows at a time: exact for any finite float32 row (a float32 norm overflows above ~1e19 and underflows below
-    ~1e-19, which would turn such rows into zeros or infinities)."""
-    out = np.empty(x.shape, dtype=np.float32)
-    for start in range(0, len(x), _QUERY_CHUNK):
-        rows = x[start:start + _QUERY_CHUNK].astype(np.float64)
-        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
-        out[start:start + _QUERY_CHUNK] = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
-    return out
 
 
 def retrieval_metrics(pred: ArrayLike, target: ArrayLike, *, block: int = 8192) -> Dict[str, float]:

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
+import numpy as np
 import torch
 
 from ..configs import GanConfig, load_config
@@ -111,16 +112,25 @@ def load_checkpoint(out: Union[str, Path], *, map_location: Any = "cpu"
     return translator.eval(), config, summary
 
 
-def load_state_strict(translator: Translator, state: Any, where: str) -> None:
-    """load_state_dict(strict=True) with errors that name the first wrong key or shape."""
-    if not isinstance(state, Mapping):
-        raise ValueError(f"{where} does not hold a state dict")
-    expected = translator.state_dict()
+def check_state_keys(state: Mapping[str, Any], expected: Mapping[str, Tuple[int, ...]], where: str, *,
+                     shapes: bool = True) -> None:
+    """The stored keys must be exactly the translator's (and, with ``shapes``, of the expected shapes)."""
     missing = [k for k in expected if k not in state]
     extra = [k for k in state if k not in expected]
     if missing or extra:
         raise ValueError(f"{where} does not match the translator: missing keys {missing[:3]}, unexpected keys "
                          f"{extra[:3]}")
+    for k, shape in expected.items():
+        if shapes and tuple(np.shape(state[k])) != shape:
+            raise ValueError(f"{where}: {k} has shape {tuple(np.shape(state[k]))}, expected {shape}")
+
+
+def load_state_strict(translator: Translator, state: Any, where: str) -> None:
+    """load_state_dict(strict=True) with errors that name the first wrong key or shape."""
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{where} does not hold a state dict")
+    expected = translator.state_dict()
+    check_state_keys(state, {k: tuple(v.shape) for k, v in expected.items()}, where, shapes=False)
     for k, v in expected.items():
         got = state[k]
         if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(v.shape):

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ..configs import MAX_PARAMETERS, GanConfig, estimated_parameters, load_config
-from .checkpoint import load_state_strict
+from .checkpoint import check_state_keys, load_state_strict
 from .data import as_tensor
 from .fit import GanResult, train_gan
 from .translator import Translator
@@ -59,14 +59,7 @@ def from_arrays(config_values: Mapping[str, Any], dims: Mapping[str, int], array
         skeleton = Translator(dims, config, torch.Generator().manual_seed(0))
     expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
     del skeleton
-    missing = [k for k in expected if k not in state]
-    extra = [k for k in state if k not in expected]
-    if missing or extra:
-        raise ValueError(f"{where} does not match the translator: missing keys {missing[:3]}, unexpected keys "
-                         f"{extra[:3]}")
-    for k, shape in expected.items():
-        if tuple(np.shape(state[k])) != shape:
-            raise ValueError(f"{where}: {k} has shape {tuple(np.shape(state[k]))}, expected {shape}")
+    check_state_keys(state, expected, where)
     translator = Translator(dims, config, torch.Generator().manual_seed(0))
     load_state_strict(translator, {k: torch.from_numpy(np.array(v)) for k, v in state.items()}, where)
     return translator.eval()
