@@ -26,7 +26,7 @@ import vec2vec_fast as v2v
 from baselines.mini_vec2vec_reference import fit as reference_fit, transform as reference_transform
 from common import RESULTS_DIR, limit_threads, machine, peak_rss_during, versions
 from vec2vec_fast.metrics import retrieval_metrics
-from vec2vec_fast.mini import MiniParams, fit_mini, preprocess, transform
+from vec2vec_fast.mini import MiniParams, fit_mini, preprocess
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "data" / "minilm_mpnet_wordnet_2k.npz"
@@ -104,9 +104,9 @@ def run_one(impl: str, data: Dict[str, np.ndarray], settings: Dict[str, Any], se
         result, extra = peak_rss_during(fit)
         wall = time.perf_counter() - t0
     if impl == OURS:
-        pred, mean_b, seconds = transform(result, data["a_eval"]), result.mean_b, result.report["seconds"]
+        pred, mean_b, seconds = result.map.transform(data["a_eval"]), result.mean_b, result.report["seconds"]
     else:
-        pred, mean_b, seconds = reference_transform(result, data["a_eval"]), result["mean_b"], result["seconds"]
+        pred, mean_b, seconds = reference_result.map.transform(data["a_eval"]), result["mean_b"], result["seconds"]
     metrics = retrieval_metrics(pred, preprocess(data["b_eval"], mean_b), block=len(pred))
     row = {"impl": impl, "seed": seed, "wall_s": wall, "seconds": dict(seconds), "peak_mem_mb": extra / 2**20,
            **{f"quality_{k}": v for k, v in metrics.items()}}

@@ -22,7 +22,7 @@ import numpy as np
 from bench_end_to_end import FIXTURE, split
 from common import RESULTS_DIR, machine
 from vec2vec_fast.metrics import retrieval_metrics
-from vec2vec_fast.mini import MiniParams, fit_mini, preprocess, transform
+from vec2vec_fast.mini import MiniParams, fit_mini, preprocess
 
 CRITERIA = ("matching_score", "refine2_self_consistency", "qap_score_mean")
 
@@ -74,7 +74,7 @@ def main() -> None:
     for seed in range(args.seeds):
         t0 = time.perf_counter()
         r = fit_mini(data["a_train"], data["b_train"], params, seed=seed)
-        m = retrieval_metrics(transform(r, data["a_eval"]), preprocess(data["b_eval"], r.mean_b), block=n_eval)
+        m = retrieval_metrics(r.map.transform(data["a_eval"]), preprocess(data["b_eval"], r.mean_b), block=n_eval)
         row = {"seed": seed, "seconds": time.perf_counter() - t0, **{f"quality_{k}": v for k, v in m.items()},
                "matching_score": r.report["matching_score"],
                "refine2_self_consistency": r.report["refine2_self_consistency"],

@@ -161,8 +161,8 @@ def test_bad_construction_and_input(pairs, supervised):
 
 
 @pytest.mark.parametrize("params, error, match", [
-    ({"smoothing": float("nan")}, ValueError, r"smoothing=nan must be in \[0, 1\]"),
-    ({"anchor_runs": 2**31}, ValueError, r"anchor_runs=2147483648 must be \[1, 10000\]"),
+    ({"smoothing": float("nan")}, ValueError, r"smoothing must be finite and in \[0, 1\], got nan"),
+    ({"anchor_runs": 2**31}, ValueError, r"anchor_runs must be in \[1, 10000\], got 2147483648"),
     ({"kernel": "gram"}, ValueError, "kernel must be one of"),
     ({"reorthogonalize": "yes"}, TypeError, "reorthogonalize must be True or False"),
 ])

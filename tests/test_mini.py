@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from vec2vec_fast.metrics import retrieval_metrics
-from vec2vec_fast.mini import MiniParams, fit_mini, preprocess, transform
+from vec2vec_fast.mini import MiniParams, fit_mini, preprocess
 
 DATA = Path(__file__).parent / "data" / "minilm_mpnet_wordnet_2k.npz"
 # Sized for 800 training rows per side (the notebook's defaults assume ~26k).
@@ -32,7 +32,7 @@ def test_recovers_the_pairing_far_above_chance(split, fitted):
     _, _, a_eval, b_eval = split
     result = fitted[0]
     assert result.W.shape == (384, 768)
-    m = retrieval_metrics(transform(result, a_eval), preprocess(b_eval, result.mean_b))
+    m = retrieval_metrics(result.map.transform(a_eval), preprocess(b_eval, result.mean_b))
     # Chance: top-1 1/400 = 0.0025, mean rank 200.5. Seeds 0-3 measured top-1 0.04-0.145, mean rank 30-95.
     assert m["top1"] > 0.025, m
     assert m["mean_rank"] < 130, m
@@ -93,7 +93,7 @@ def test_recovers_a_planted_orthogonal_map(d_b):
     assert result.W.shape == (12, d_b)
     assert _relative_error(result.W, Q) < 0.05
     held_out = draw(300)
-    cos = np.sum(transform(result, held_out) * preprocess(held_out @ Q, result.mean_b), axis=1)
+    cos = np.sum(result.map.transform(held_out) * preprocess(held_out @ Q, result.mean_b), axis=1)
     assert cos.mean() > 0.99
 
 
@@ -123,7 +123,7 @@ def test_beats_the_identity_baseline_by_a_wide_margin(split, fitted):
     identity = np.zeros_like(target)
     identity[:, :384] = preprocess(a_eval, result.mean_a)
     base = retrieval_metrics(identity, target)
-    ours = retrieval_metrics(transform(result, a_eval), target)
+    ours = retrieval_metrics(result.map.transform(a_eval), target)
     assert ours["mean_rank"] < 0.5 * base["mean_rank"], (ours, base)
     assert ours["top5"] > base["top5"] + 0.05, (ours, base)
     assert ours["mean_cos"] > base["mean_cos"] + 0.05, (ours, base)
@@ -142,7 +142,8 @@ def test_large_sides_are_fitted_on_a_sample_read_from_a_memory_map(split, tmp_pa
     assert not np.allclose(from_map.mean_a, a_train.mean(0), atol=1e-6)
 
 
-@pytest.mark.parametrize("field, value, match", [("n_seeds", 0, "n_seeds=0"), ("max_rows", 1, "max_rows=1")])
+@pytest.mark.parametrize("field, value, match", [("n_seeds", 0, r"n_seeds must be in \[1, 1000\], got 0"),
+                                                      ("max_rows", 1, r"max_rows must be in \[2, \d+\], got 1")])
 def test_bad_selection_parameters(split, field, value, match):
     a_train, b_train, _, _ = split
     with pytest.raises(ValueError, match=match):

@@ -6,6 +6,7 @@
 
 #include "vec2vec_fast/build_info.hpp"
 #include "vec2vec_fast/finite.hpp"
+#include "vec2vec_fast/parallel.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -44,6 +45,9 @@ void bind_common(py::module_& m) {
       "x"_a.noconvert(), "n_threads"_a, py::call_guard<py::gil_scoped_release>(),
       "(row, column) of the first NaN or infinity in x, or (-1, -1); the largest |x|; the smallest non-zero row's "
       "largest |x|.");
+
+  m.def("max_threads", &max_threads,
+        "The OpenMP thread limit in force (omp_get_max_threads: OMP_NUM_THREADS, threadpoolctl's limit).");
 
   m.def("build_info", [] {
     const BuildInfo info = build_info();

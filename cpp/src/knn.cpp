@@ -68,11 +68,19 @@ void exact_l2(ConstMatrixRef queries, Index q, ConstMatrixRef base, float* key, 
   }
 }
 
+void check_factors(ConstMatrixRef base, Metric metric, Index n_factors) {
+  const Index expected = metric == Metric::InnerProduct ? 0 : base.rows();
+  if (n_factors != expected)
+    throw std::invalid_argument("base factors have " + std::to_string(n_factors) + " entries, expected " +
+                                std::to_string(expected));
+}
+
 // Runs the search; `emit(q0, rows, keys, ids)` receives each finished query block (keys best first, k per row),
-// called from worker threads, one block at a time per thread.
+// called from worker threads, one block at a time per thread. `given_factors`: the base's row factors when the
+// caller prepared them (base_factors), else null and they are computed here.
 template <class Emit>
 void search(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metric, int n_threads,
-            const InterruptCheck& check, Emit&& emit) {
+            const InterruptCheck& check, const float* given_factors, Emit&& emit) {
   check_args(queries, base, k);
   const Index m = queries.rows(), n = base.rows();
   const Index query_block =
@@ -80,7 +88,9 @@ void search(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metric,
                         kQueryBlock);
   const Index n_blocks = (m + query_block - 1) / query_block;
   const int threads = static_cast<int>(std::min<Index>(effective_threads(n_threads), std::max<Index>(n_blocks, 1)));
-  const std::vector<float> base_factor = row_factors(base, metric, threads);
+  std::vector<float> computed;
+  if (given_factors == nullptr) computed = row_factors(base, metric, threads);
+  const float* base_factor = given_factors ? given_factors : computed.data();
 
   ParallelErrors errors;
   Interrupter interrupter(check);
@@ -146,7 +156,7 @@ KnnResult knn(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metri
   KnnResult out;
   out.indices.resize(queries.rows(), k);
   out.scores.resize(queries.rows(), k);
-  search(queries, base, k, metric, n_threads, check,
+  search(queries, base, k, metric, n_threads, check, nullptr,
          [&](Index q0, Index rows, const float* keys, const std::int64_t* ids) {
            std::copy(keys, keys + rows * k, out.scores.data() + q0 * k);
            std::copy(ids, ids + rows * k, out.indices.data() + q0 * k);
@@ -154,13 +164,16 @@ KnnResult knn(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metri
   return out;
 }
 
-RowMatrixXf knn_mean(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef values, Index k, Metric metric,
-                     int n_threads, const InterruptCheck& check) {
+namespace {
+
+RowMatrixXf mean_of_neighbours(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef values, Index k,
+                               Metric metric, const float* factors, int n_threads,
+                               const InterruptCheck& check) {
   if (values.rows() != base.rows())
     throw std::invalid_argument("values have " + std::to_string(values.rows()) + " rows, base has " +
                                 std::to_string(base.rows()));
   RowMatrixXf out(queries.rows(), values.cols());
-  search(queries, base, k, metric, n_threads, check,
+  search(queries, base, k, metric, n_threads, check, factors,
          [&](Index q0, Index rows, const float*, const std::int64_t* ids) {
            Eigen::RowVectorXd sum(values.cols());
            for (Index i = 0; i < rows; ++i) {
@@ -170,6 +183,23 @@ RowMatrixXf knn_mean(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef
            }
          });
   return out;
+}
+
+}  // namespace
+
+RowMatrixXf knn_mean(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef values, Index k, Metric metric,
+                     int n_threads, const InterruptCheck& check) {
+  return mean_of_neighbours(queries, base, values, k, metric, nullptr, n_threads, check);
+}
+
+std::vector<float> base_factors(ConstMatrixRef base, Metric metric, int n_threads) {
+  return row_factors(base, metric, effective_threads(n_threads));
+}
+
+RowMatrixXf knn_mean(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef values, Index k, Metric metric,
+                     const float* factors, Index n_factors, int n_threads, const InterruptCheck& check) {
+  check_factors(base, metric, n_factors);
+  return mean_of_neighbours(queries, base, values, k, metric, factors, n_threads, check);
 }
 
 }  // namespace v2v

@@ -10,7 +10,8 @@ from importlib.metadata import PackageNotFoundError, version as _version
 from typing import Any, Dict
 
 from . import _core, metrics
-from .aligner import Aligner, ModelFileError, NotFittedError
+from .aligner import Aligner
+from .errors import ModelFileError
 from .kmeans import KMeansResult, kmeans
 from .knn import knn, knn_mean
 from .lap import linear_sum_assignment
@@ -21,6 +22,14 @@ try:
     __version__ = _version("vec2vec_fast")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
     __version__ = _core.__version__
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NotFittedError":  # built on first use: a subclass of scikit-learn's when it is installed
+        from .errors import NotFittedError
+
+        return NotFittedError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_info() -> Dict[str, Any]:

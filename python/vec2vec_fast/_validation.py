@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import os
 import secrets
-from typing import Any, NamedTuple, Tuple, Union
+from typing import Any, Tuple, Union
 
 import numpy as np
 
 from . import _core
+from ._numerics import Magnitudes
 
 SeedLike = Union[int, np.integer, np.random.Generator, None]
 
@@ -20,11 +20,6 @@ def as_float32_matrix(x: Any, name: str, *, check_finite: bool = True, n_threads
     float64 (or any real dtype) and non-contiguous arrays are copied once here; C++ never copies.
     """
     return _float32_matrix(x, name, check_finite, n_threads)[0]
-
-
-class Magnitudes(NamedTuple):
-    max_abs: float      # the largest |value|
-    min_row_max: float  # the smallest non-zero row's largest |value| (0 when every row is zero)
 
 
 def as_float32_matrix_with_range(x: Any, name: str, *, n_threads: int = 1) -> Tuple[np.ndarray, Magnitudes]:
@@ -54,47 +49,6 @@ def _float32_matrix(x: Any, name: str, check_finite: bool, n_threads: int) -> Tu
             raise ValueError(f"{name} has {value!r} at row {row}, column {col}, out of float32 range")
         raise ValueError(f"{name} contains a non-finite value {value} at row {row}, column {col}")
     return arr, Magnitudes(float(max_abs), float(min_row_max))
-
-
-# Magnitudes the float32 kernels take as they are: squares and products of values up to 2**40 (sums of d of them
-# included) stay far inside float32's range, and values down to 2**-40 keep full precision in them. A matrix whose
-# largest |value| lies outside is first multiplied by a power of two (exact, a copy); the wrappers undo the scale on
-# the results where it shows (scores, centroids, inertia). So any finite float32 input gives the exact answer.
-FLOAT32_SAFE_EXPONENT = 40
-# The float64 kernels (QAP): products of values up to 2**200, summed n**2 times, stay far inside float64.
-FLOAT64_SAFE_EXPONENT = 200
-
-
-def range_exponent(*max_abs: float, limit: int = FLOAT32_SAFE_EXPONENT) -> int:
-    """0 when the largest of `max_abs` is 0 or within [2**-limit, 2**limit]; else the e for which that largest value
-    times 2**-e lies in [0.5, 1)."""
-    top = max(max_abs)
-    if top == 0 or 2.0**-limit <= top <= 2.0**limit:
-        return 0
-    return math.frexp(top)[1]
-
-
-def unit_rows_where_needed(x: np.ndarray, magnitudes: Magnitudes) -> np.ndarray:
-    """For the scale-free cosine kernels: `x` itself when its rows' magnitudes stay within [2**-40, 2**40] and within
-    2**20 of each other, else its rows normalised in float64 (exact; zero rows stay zero), a float32 copy. Products
-    of such rows neither overflow nor underflow float32 (a row 1e-45 next to rows of 1 would count as a zero row)."""
-    top, low = magnitudes
-    if top == 0 or (2.0**-FLOAT32_SAFE_EXPONENT <= top <= 2.0**FLOAT32_SAFE_EXPONENT and low >= top * 2.0**-20):
-        return x
-    out = np.empty(x.shape, dtype=np.float32)
-    for start in range(0, len(x), 4096):  # a float64 copy of 4,096 rows at a time, not of the whole matrix
-        rows = x[start:start + 4096].astype(np.float64)
-        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
-        out[start:start + 4096] = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
-    return out
-
-
-def scale_by_power_of_two(x: np.ndarray, exponent: int) -> np.ndarray:
-    """x * 2**-exponent in x's dtype (exact unless a value leaves the normal range); `x` itself when exponent is 0."""
-    if exponent == 0:
-        return x
-    with np.errstate(over="ignore", under="ignore"):
-        return np.ldexp(x, -exponent).astype(x.dtype, copy=False)
 
 
 def check_same_dim(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
@@ -130,11 +84,15 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
 
 
 def resolve_n_threads(n_threads: int | None) -> int:
-    """scikit-learn semantics: None = OMP_NUM_THREADS or all usable cores, -1 = all, -2 = all but one, 0 = error."""
+    """scikit-learn's rule: None = the OpenMP limit in force (threadpoolctl's ``threadpool_limits``,
+    ``OMP_NUM_THREADS``), capped at the usable cores; -1 = all usable cores, -2 = all but one; 0 is an error."""
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if n_threads is None:
+        limit = _core.max_threads()  # omp_get_max_threads: what threadpoolctl and OMP_NUM_THREADS set
         env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-        return max(1, min(int(env), available)) if env.isdigit() and int(env) > 0 else available
+        if env.isdigit() and int(env) > 0:  # set after the OpenMP runtime started: OpenMP no longer reads it
+            limit = min(limit, int(env))
+        return max(1, min(limit, available))
     if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, (int, np.integer)):
         raise TypeError(f"n_threads must be an integer or None, got {n_threads!r}")
     if n_threads == 0:

@@ -46,12 +46,11 @@ def _require(module: str) -> Any:
 
 
 def _model_dims(aligner: Any) -> Tuple[int, int]:
-    aligner._check_fitted()
-    W = getattr(aligner, "W_", None)
-    if W is not None:
-        return int(W.shape[0]), int(W.shape[1])
-    names = aligner.gan_names_
-    return int(aligner.translator_.dims[names[0]]), int(aligner.translator_.dims[names[1]])
+    if not hasattr(aligner, "n_features_in_"):
+        from .errors import not_fitted
+
+        raise not_fitted("this Aligner is not fitted yet: call fit(X_a, X_b) or Aligner.load(path)")
+    return aligner.n_features_in_, aligner.n_features_out_
 
 
 def _apply(block: np.ndarray, aligner: Any, raw: bool, inverse: bool, d_out: int) -> np.ndarray:

@@ -8,21 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-
-
-def as_float64_matrix(x: ArrayLike, name: str, *, check_finite: bool = False) -> np.ndarray:
-    """2-D real array as C-contiguous float64 (small matrices: cost, kernels); copies when needed. With
-    `check_finite`, a NaN or infinity is a ValueError naming its place."""
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "fiu" or arr.dtype.kind == "b":
-        raise TypeError(f"{name} must be a real-valued array, got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
-    arr = np.require(arr, dtype=np.float64, requirements=["C", "A"])  # aligned: see as_float32_matrix
-    if check_finite and not np.isfinite(arr).all():
-        r, c = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} contains a non-finite value {arr[r, c]} at row {r}, column {c}")
-    return arr
+from ._numerics import as_float64_matrix
 
 
 def linear_sum_assignment(cost: ArrayLike, *, maximize: bool = False) -> Tuple[NDArray[np.int64], NDArray[np.int64]]:

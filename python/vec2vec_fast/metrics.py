@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float32_matrix, check_int, check_same_dim
-from .mini import _unit_rows  # float64 norms: exact for any finite row
+from ._numerics import unit_rows  # float64 norms: exact for any finite row
 
 _QUERY_CHUNK = 1024  # queries scored at once: a chunk x block float32 score matrix (32 MB at block 8192)
 
@@ -41,10 +41,10 @@ def retrieval_metrics(pred: ArrayLike, target: ArrayLike, *, block: int = 8192) 
     ranks = np.empty(n, dtype=np.int64)
     cos = np.empty(n, dtype=np.float64)
     for b0 in range(0, n, block):
-        targets = _unit_rows(t[b0 : b0 + block])
+        targets = unit_rows(t[b0 : b0 + block])
         for q0 in range(b0, min(b0 + block, n), _QUERY_CHUNK):
             q1 = min(q0 + _QUERY_CHUNK, b0 + block, n)
-            scores = _unit_rows(p[q0:q1]) @ targets.T
+            scores = unit_rows(p[q0:q1]) @ targets.T
             own = scores[np.arange(q1 - q0), np.arange(q0 - b0, q1 - b0)]
             ranks[q0:q1] = 1 + (scores > own[:, None]).sum(axis=1)
             cos[q0:q1] = own

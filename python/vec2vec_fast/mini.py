@@ -7,10 +7,6 @@ ours, both inert at the defaults on the notebook's data sizes: ``max_rows`` (fit
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import mmap
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -19,36 +15,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from threadpoolctl import threadpool_limits
 
-from ._validation import SeedLike, as_float32_matrix, check_choice, check_int, resolve_n_threads, resolve_seed
+from ._numerics import float32_mean, mean_row_cosine, orthogonality_error, preprocess, typical_norm, unit_rows
+from ._validation import SeedLike, as_float32_matrix, resolve_n_threads, resolve_seed
+from .io import read_sampled_rows
 from .kmeans import kmeans
-from .knn import knn_mean
+from .knn import PreparedTarget, knn_mean
+from .linear_map import LinearMap
+from .mini_params import SCHEMA, MiniParams
 from .procrustes import orthogonalize, procrustes
 from .qap import qap
 
 
-@dataclass(frozen=True)
-class MiniParams:
-    """Every hyperparameter, with the notebook's default (spec section 2 lists where sources disagree)."""
 
-    anchor_runs: int = 30          # s: independent anchor runs, concatenated
-    anchor_clusters: int = 20      # c: k-means clusters per side per run
-    anchor_subsample: int = 10_000  # rows drawn per side per run
-    kernel: str = "centred"        # "centred" (notebook: H C C^T H) or "cosine" (paper)
-    qap_method: str = "2opt"       # "2opt" (notebook), "faq+2opt"; plain "faq" fails on centred kernels
-    qap_restarts: int = 30
-    neighbors: int = 50            # k: B rows averaged per pseudo-target
-    refine1_iterations: int = 100  # T
-    refine1_sample: int = 1_000    # n_s (the paper says 10,000)
-    refine1_neighbors: int = 50    # k'
-    smoothing: float = 0.5         # alpha: W <- (1 - alpha) W + alpha W_new
-    refine2_clusters: int = 500    # c'
-    reorthogonalize: bool = False  # the notebook never re-orthogonalises after smoothing
-    n_seeds: int = 1               # > 1: fit seeds seed..seed+n-1, keep the best matching score (not in the paper)
-    max_rows: int = 100_000        # larger sides are fitted on a seeded sample of this many rows (not in the paper)
-
-
-_ROW_BLOCK = 8_192    # rows per float64 block when centring and normalising
-_GATHER_ROWS = 8_192  # sampled rows read per chunk from a large (possibly memory-mapped) input
 _PROBE_ROWS = 2_000  # A rows on which the label-free matching score of every candidate seed is computed
 
 
@@ -62,24 +40,10 @@ class MiniResult:
     scale_b: float
     report: Dict[str, Any] = field(default_factory=dict)
 
-
-def _unit_rows(x: np.ndarray, mean: Optional[np.ndarray] = None) -> np.ndarray:
-    """Rows (minus ``mean``) scaled to unit length, as float32; zero rows stay zero. Differences, norms and quotients
-    are taken in float64, a block of rows at a time: exact for any finite float32 input (float32 norms overflow above
-    ~1e19 and underflow below ~1e-19)."""
-    out = np.empty(x.shape, dtype=np.float32)
-    for start in range(0, len(x), _ROW_BLOCK):
-        rows = np.asarray(x[start:start + _ROW_BLOCK], dtype=np.float64)
-        if mean is not None:
-            rows = rows - mean.astype(np.float64)
-        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
-        out[start:start + _ROW_BLOCK] = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
-    return out
-
-
-def preprocess(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Centre on the training mean, then project onto the unit sphere (spec 1.2)."""
-    return _unit_rows(x, mean)
+    @property
+    def map(self) -> LinearMap:
+        """The fitted map, to apply: ``result.map.transform(X_a)``."""
+        return LinearMap(self.W, self.mean_a, self.mean_b, self.scale_a, self.scale_b)
 
 
 def _kernel(centroids: np.ndarray, kind: str) -> np.ndarray:
@@ -97,65 +61,11 @@ def _blend(W: np.ndarray, W_new: np.ndarray, params: MiniParams) -> np.ndarray:
     return orthogonalize(W) if params.reorthogonalize else W.astype(np.float32)
 
 
-def _typical_norm(x: np.ndarray, mean: np.ndarray) -> float:
-    """Mean norm of the centred rows, in float64 blocks (no full centred copy, no float32 overflow)."""
-    total = 0.0
-    for start in range(0, len(x), _ROW_BLOCK):
-        rows = np.asarray(x[start:start + _ROW_BLOCK], dtype=np.float64) - mean.astype(np.float64)
-        total += float(np.sqrt(np.einsum("ij,ij->i", rows, rows)).sum())
-    return total / len(x)
-
-
-def _orthogonality_error(W: np.ndarray) -> float:
-    gram = W.T @ W if W.shape[0] >= W.shape[1] else W @ W.T
-    return float(np.abs(gram.astype(np.float64) - np.eye(gram.shape[0])).max())
-
-
-def _release_mapped_rows(x: np.ndarray, first: int, last: int) -> None:
-    """Drop rows first..last of a read-only memory map from this process's resident memory (madvise DONTNEED).
-
-    Reading 1 row in 10 of a mapped file faults in nearly all of it (readahead, fault-around), so a sampled read of a
-    3 GB file would otherwise show as 3 GB resident. Nothing is lost: the pages were never written and stay in the
-    page cache. Only for mode "r" maps (on anonymous or copy-on-write memory DONTNEED would discard data)."""
-    if not (isinstance(x, np.memmap) and x.mode == "r" and x.strides[0] > 0 and sys.platform.startswith("linux")):
-        return
-    page = mmap.PAGESIZE
-    start = x.ctypes.data + first * x.strides[0]
-    end = x.ctypes.data + (last + 1) * x.strides[0]
-    start -= start % page
-    end += -end % page
-    _libc().madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), mmap.MADV_DONTNEED)
-
-
-@functools.lru_cache(maxsize=None)
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    return libc
-
-
-# Upper bounds keep a typo (anchor_runs=2**31) from running for days; they are far above any useful value.
-_INT_BOUNDS = {"anchor_runs": (1, 10_000), "anchor_clusters": (1, 100_000), "anchor_subsample": (1, 10**9),
-               "qap_restarts": (1, 100_000), "neighbors": (1, 10**6), "refine1_iterations": (0, 1_000_000),
-               "refine1_sample": (1, 10**9), "refine1_neighbors": (1, 10**6), "refine2_clusters": (1, 10**6),
-               "n_seeds": (1, 1000), "max_rows": (2, 10**12)}
-
-
 def check_params(params: MiniParams) -> None:
     """Types and ranges of every hyperparameter; the error names the field and the value."""
     if not isinstance(params, MiniParams):
         raise TypeError(f"params must be a MiniParams, got {type(params).__name__}")
-    for name, (low, high) in _INT_BOUNDS.items():
-        check_int(getattr(params, name), name, low=low, high=high)
-    check_choice(params.kernel, "kernel", ("centred", "cosine"))
-    check_choice(params.qap_method, "qap_method", ("2opt", "faq", "faq+2opt"))
-    smoothing = params.smoothing
-    if isinstance(smoothing, (bool, np.bool_)) or not isinstance(smoothing, (int, float, np.integer, np.floating)):
-        raise TypeError(f"smoothing must be a number in [0, 1], got {smoothing!r}")
-    if not 0.0 <= float(smoothing) <= 1.0:  # also refuses NaN
-        raise ValueError(f"smoothing={smoothing!r} must be in [0, 1]")
-    if not isinstance(params.reorthogonalize, (bool, np.bool_)):
-        raise TypeError(f"reorthogonalize must be True or False, got {params.reorthogonalize!r}")
+    SCHEMA.check(asdict(params))
 
 
 def _training_rows(x: Any, name: str, max_rows: int, rng: np.random.Generator, threads: int) -> np.ndarray:
@@ -166,27 +76,21 @@ def _training_rows(x: Any, name: str, max_rows: int, rng: np.random.Generator, t
         x = np.asarray(x)
         shape = x.shape
     if len(shape) == 2 and shape[0] > max_rows:
-        rows = np.sort(rng.choice(shape[0], max_rows, replace=False))
-        sample = np.empty((max_rows, shape[1]), dtype=np.result_type(getattr(x, "dtype", np.float32), np.float32))
-        for start in range(0, max_rows, _GATHER_ROWS):
-            chunk = rows[start:start + _GATHER_ROWS]
-            sample[start:start + len(chunk)] = x[chunk]
-            _release_mapped_rows(x, int(chunk[0]), int(chunk[-1]))
-        x = sample
+        x = read_sampled_rows(x, np.sort(rng.choice(shape[0], max_rows, replace=False)))
     return as_float32_matrix(x, name, n_threads=threads)
 
 
-def _matching_score(W: np.ndarray, probe: np.ndarray, b: np.ndarray, k: int, threads: int) -> float:
+def _matching_score(W: np.ndarray, probe: np.ndarray, target: PreparedTarget, k: int) -> float:
     """Label-free quality of a map: mean cosine between mapped probe rows and the mean of their k nearest B rows.
     A good map lands A's rows in B's dense regions; a run whose anchors were mismatched does not (see README)."""
     mapped = probe @ W
-    target = knn_mean(mapped, b, min(k, len(b)), metric="cosine", n_threads=threads)
-    return float(np.mean(np.sum(_unit_rows(mapped) * _unit_rows(target), axis=1)))
+    return mean_row_cosine(mapped, target.knn_mean(mapped, min(k, len(target))))
 
 
-def _fit_one(a: np.ndarray, b: np.ndarray, params: MiniParams, rng: np.random.Generator,
+def _fit_one(a: np.ndarray, b: np.ndarray, target: PreparedTarget, params: MiniParams, rng: np.random.Generator,
              threads: int) -> Tuple[np.ndarray, Dict[str, Any]]:
-    """One seed of the published pipeline on preprocessed rows; returns W and its report."""
+    """One seed of the published pipeline on preprocessed rows (``target``: B prepared for cosine search); returns
+    W and its report."""
     report: Dict[str, Any] = {"seconds": {}}
 
     def timed(stage: str, start: float) -> None:
@@ -214,8 +118,8 @@ def _fit_one(a: np.ndarray, b: np.ndarray, params: MiniParams, rng: np.random.Ge
 
     # Pseudo-targets: top-k neighbours in relative space, averaged in B's space (spec 1.3 f-h).
     t = time.perf_counter()
-    rel_a = a @ _unit_rows(np.concatenate(anchors_a)).T
-    rel_b = b @ _unit_rows(np.concatenate(anchors_b)).T
+    rel_a = a @ unit_rows(np.concatenate(anchors_a)).T
+    rel_b = b @ unit_rows(np.concatenate(anchors_b)).T
     targets = knn_mean(rel_a, rel_b, min(params.neighbors, len(b)), values=b, metric="cosine", n_threads=threads)
     del rel_a, rel_b
     timed("pseudo_pairs", t)
@@ -231,8 +135,8 @@ def _fit_one(a: np.ndarray, b: np.ndarray, params: MiniParams, rng: np.random.Ge
     for _ in range(params.refine1_iterations):
         sample = a[rng.choice(len(a), min(params.refine1_sample, len(a)), replace=False)]
         mapped = sample @ W
-        tgt = knn_mean(mapped, b, k1, metric="cosine", n_threads=threads)
-        objective.append(float(np.mean(np.sum(_unit_rows(mapped) * _unit_rows(tgt), axis=1))))
+        tgt = target.knn_mean(mapped, k1)  # B validated and its norms taken once per fit, not per iteration
+        objective.append(mean_row_cosine(mapped, tgt))
         W = _blend(W, procrustes(sample, tgt, n_threads=threads), params)
     report["refine1_objective"] = objective
     timed("refine1", t)
@@ -242,10 +146,10 @@ def _fit_one(a: np.ndarray, b: np.ndarray, params: MiniParams, rng: np.random.Ge
     c2 = min(params.refine2_clusters, len(a), len(b))
     c_a = kmeans(a, c2, seed=rng, n_threads=threads).centroids
     c_b = kmeans(b, c2, init=c_a @ W, seed=rng, n_threads=threads).centroids
-    report["refine2_self_consistency"] = float(np.mean(np.sum(_unit_rows(c_a @ W) * _unit_rows(c_b), axis=1)))
+    report["refine2_self_consistency"] = mean_row_cosine(c_a @ W, c_b)
     W = _blend(W, procrustes(c_a, c_b, n_threads=threads), params)
     timed("refine2", t)
-    report["orthogonality_error"] = _orthogonality_error(W)
+    report["orthogonality_error"] = orthogonality_error(W)
     return W, report
 
 
@@ -294,20 +198,20 @@ def fit_mini(
     # (measured: 140 -> 94 ms per Refine-1 iteration); the few numpy products here are small anyway.
     with threadpool_limits(limits=1, user_api="blas"):
         t = time.perf_counter()
-        mean_a = a_raw.mean(0, dtype=np.float64).astype(np.float32)
-        mean_b = b_raw.mean(0, dtype=np.float64).astype(np.float32)
-        scale_a, scale_b = _typical_norm(a_raw, mean_a), _typical_norm(b_raw, mean_b)
+        mean_a, mean_b = float32_mean(a_raw), float32_mean(b_raw)
+        scale_a, scale_b = typical_norm(a_raw, mean_a), typical_norm(b_raw, mean_b)
         a, b = preprocess(a_raw, mean_a), preprocess(b_raw, mean_b)
         del a_raw, b_raw
+        target = PreparedTarget(b, metric="cosine", n_threads=threads)
         preprocess_s = time.perf_counter() - t
 
         candidates = []
         probe = a[np.sort(side_rng.choice(len(a), min(_PROBE_ROWS, len(a)), replace=False))]
         for offset in range(params.n_seeds):
             candidate_seed = base_seed + offset
-            W, report = _fit_one(a, b, params, np.random.default_rng(candidate_seed), threads)
+            W, report = _fit_one(a, b, target, params, np.random.default_rng(candidate_seed), threads)
             t = time.perf_counter()
-            report["matching_score"] = _matching_score(W, probe, b, params.refine1_neighbors, threads)
+            report["matching_score"] = _matching_score(W, probe, target, params.refine1_neighbors)
             report["seconds"]["selection"] = time.perf_counter() - t
             candidates.append((candidate_seed, W, report))
 
@@ -327,10 +231,3 @@ def fit_mini(
     return MiniResult(W=W, mean_a=mean_a, mean_b=mean_b, seed=chosen_seed, scale_a=scale_a, scale_b=scale_b,
                       report=report)
 
-
-def transform(result: MiniResult, X_a: ArrayLike) -> NDArray[np.float32]:
-    """Map A vectors into B's centred, normalised frame: normalize(x - mean_a) W, unit rows."""
-    x = as_float32_matrix(X_a, "X_a")
-    if x.shape[1] != result.W.shape[0]:
-        raise ValueError(f"X_a has {x.shape[1]} columns but the map expects {result.W.shape[0]}")
-    return _unit_rows(preprocess(x, result.mean_a) @ result.W)

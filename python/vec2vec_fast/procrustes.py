@@ -8,14 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from ._validation import (
-    as_float32_matrix_with_range,
-    check_int,
-    range_exponent,
-    resolve_n_threads,
-    scale_by_power_of_two,
-)
-from .lap import as_float64_matrix
+from ._numerics import as_float64_matrix, range_exponent, scale_by_power_of_two
+from ._validation import as_float32_matrix_with_range, check_int, resolve_n_threads
 
 
 def procrustes(

@@ -9,17 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from ._validation import (
-    FLOAT64_SAFE_EXPONENT,
-    SeedLike,
-    check_choice,
-    check_count,
-    range_exponent,
-    resolve_n_threads,
-    resolve_seed,
-    scale_by_power_of_two,
-)
-from .lap import as_float64_matrix
+from ._numerics import FLOAT64_SAFE_EXPONENT, as_float64_matrix, range_exponent, scale_by_power_of_two
+from ._validation import SeedLike, check_choice, check_count, resolve_n_threads, resolve_seed
 
 METHODS = ("2opt", "faq", "faq+2opt")
 

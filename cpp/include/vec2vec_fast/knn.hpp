@@ -1,6 +1,8 @@
 // Exact top-k search by blocked matrix products: memory stays O(tile), never O(m * n).
 #pragma once
 
+#include <vector>
+
 #include "vec2vec_fast/types.hpp"
 
 namespace v2v {
@@ -21,5 +23,14 @@ KnnResult knn(ConstMatrixRef queries, ConstMatrixRef base, Index k, Metric metri
 /// Same search as knn(); the (m, k, dv) gather is never formed.
 RowMatrixXf knn_mean(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef values, Index k, Metric metric,
                      int n_threads, const InterruptCheck& check = {});
+
+/// The per-row factors every search computes for `base` (inverse norms for cosine, squared norms for L2, none for
+/// inner product). A base searched many times (Refine-1's loop) computes them once and passes them to the overload
+/// below: "add once, search many". The results are the same bits as without.
+std::vector<float> base_factors(ConstMatrixRef base, Metric metric, int n_threads);
+
+/// knn_mean with the base's n_factors factors precomputed by base_factors(base, metric, ...), read in place.
+RowMatrixXf knn_mean(ConstMatrixRef queries, ConstMatrixRef base, ConstMatrixRef values, Index k, Metric metric,
+                     const float* factors, Index n_factors, int n_threads, const InterruptCheck& check = {});
 
 }  // namespace v2v

@@ -110,18 +110,12 @@ def load_model(text: str, threads: Optional[int] = None):
         raise FileNotFoundError(f"model {path}: no such file")
     if path.is_dir():
         raise IsADirectoryError(f"model {path} is a folder, not a model file")
-    aligner = Aligner.load(path)
-    aligner.n_threads = threads
-    return aligner
+    return Aligner.load(path).set_params(n_threads=threads)
 
 
 def model_dims(aligner: Any) -> Tuple[int, int]:
     """(d_a, d_b) of a loaded model, whatever its method."""
-    W = getattr(aligner, "W_", None)
-    if W is not None:
-        return int(W.shape[0]), int(W.shape[1])
-    translator, names = aligner.translator_, aligner.gan_names_
-    return int(translator.dims[names[0]]), int(translator.dims[names[1]])
+    return aligner.n_features_in_, aligner.n_features_out_
 
 
 def check_dim(info: VectorFile, expected: int, what: str, label: str) -> None:

@@ -50,9 +50,7 @@ def evaluate_files(args: argparse.Namespace, console: Console) -> dict:
                                                chunk_rows=check_chunk_rows(args.chunk_rows), console=console,
                                                desc="transform A_EVAL")))
     b = as_float32_matrix(load_input(b_info), "B_EVAL")
-    mean_b = getattr(aligner, "mean_b_", None)
-    target = b - mean_b if mean_b is not None else b  # gan: the translator's frame is B's own, uncentred
-    return retrieval_metrics(pred, target, block=args.block)
+    return retrieval_metrics(pred, aligner.output_frame(b), block=args.block)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterator, Tuple
 
 import numpy as np
 
+from ..model_file import read_metadata
 from ._common import file_size, load_model
 
 _SKIP_REPORT = ("params", "seconds", "history")  # shown elsewhere (params) or too long for the text view (history)
@@ -25,12 +26,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the file's full metadata as JSON")
     p.set_defaults(func=run)
     return p
-
-
-def read_metadata(path: Path) -> Dict[str, Any]:
-    """The JSON metadata of a model file (call after Aligner.load has validated it)."""
-    with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
-        return json.loads(archive["metadata"].tobytes().decode("utf-8"))
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[Tuple[str, Any]]:
@@ -59,6 +54,15 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
+def _describe_map(fitted: Any) -> str:
+    """One line about the fitted map's arrays, whatever the method: their shapes and sizes."""
+    arrays = fitted.arrays()
+    total = sum(a.nbytes for a in arrays.values())
+    shapes = ", ".join(f"{k} {' x '.join(map(str, a.shape))}" for k, a in list(arrays.items())[:3])
+    more = f", ... ({len(arrays)} arrays)" if len(arrays) > 3 else ""
+    return f"{type(fitted).__name__}: {shapes}{more}; {total / 2**20:.1f} MB"
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import __version__
 
@@ -82,11 +86,7 @@ def run(args: argparse.Namespace) -> int:
     effective = report.get("params")
     if isinstance(effective, dict):
         lines.append("params in effect " + ", ".join(f"{k}={v}" for k, v in effective.items()))
-    W = getattr(aligner, "W_", None)
-    if W is not None:
-        gram = (W.T @ W if W.shape[0] >= W.shape[1] else W @ W.T).astype(np.float64)
-        lines.append(f"map              W {W.shape[0]} x {W.shape[1]} float32, |W^T W - I|max "
-                     f"{np.abs(gram - np.eye(gram.shape[0])).max():.3g}")
+    lines.append(f"map              {_describe_map(aligner.map_)}")
     seconds = report.get("seconds")
     if isinstance(seconds, dict) and seconds:
         lines.append("seconds          " + ", ".join(f"{k} {_describe(v)}" for k, v in seconds.items()))

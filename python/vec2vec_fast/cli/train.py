@@ -122,14 +122,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_aligner(result: Any, a: Any, b: Any, path: Path) -> None:
     """The best translator as an Aligner model file (the format of ``vec2vec-fast align --method gan``)."""
-    import numpy as np
-
     from ..aligner import Aligner
+    from ..methods.base import FitResult
+    from ..methods.gan import gan_map, gan_report
 
-    aligner = Aligner("gan", seed=int(result.config.seed), config=str(result.config.source))
-    aligner.translator_, aligner.gan_config_, aligner.gan_names_ = result.translator, result.config, result.names
-    aligner.scale_a_ = float(np.mean(np.linalg.norm(np.asarray(a[:10_000], dtype=np.float32), axis=1)))
-    aligner.scale_b_ = float(np.mean(np.linalg.norm(np.asarray(b[:10_000], dtype=np.float32), axis=1)))
-    aligner.seed_ = int(result.config.seed)
-    aligner.report_ = {"best": result.best, **result.report}
-    aligner.save(path, overwrite=True)
+    fitted = FitResult(gan_map(result, a, b), int(result.config.seed), gan_report(result))
+    Aligner.from_map("gan", fitted, config=str(result.config.source)).save(path, overwrite=True)

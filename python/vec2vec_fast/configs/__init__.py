@@ -31,7 +31,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-from ..mini import MiniParams
+from ..mini_params import SCHEMA as MINI_SCHEMA, MiniParams
+from ..schema import Param, Schema
 
 CONFIG_DIR = Path(__file__).resolve().parent
 # Bounds on the architecture's sizes, so that a mistyped config fails with a clear error instead of trying to allocate
@@ -45,23 +46,11 @@ SIZE_KEYS = ("depth", "transform_depth", "d_adapter", "d_hidden", "d_transform",
 NAMES = ("unsupervised", "unsup_new", "small", "fmri_avg")
 
 
-@dataclass(frozen=True)
-class Key:
-    """One config key: its TOML section, type, default (as in ``unsupervised.toml``) and allowed values."""
-
-    name: str
-    section: str
-    type: type
-    default: Any
-    doc: str
-    choices: Tuple[Any, ...] = ()
-    low: Optional[float] = None        # inclusive lower bound
-    above: Optional[float] = None      # exclusive lower bound
-    high: Optional[float] = None       # inclusive upper bound
+Key = Param  # a config key: Param with its TOML section
 
 
-def _k(name: str, section: str, default: Any, doc: str, **kw: Any) -> Key:
-    return Key(name, section, type(default), default, doc, **kw)
+def _k(name: str, section: str, default: Any, doc: str, **kw: Any) -> Param:
+    return Param(name, type(default), default, doc, section=section, **kw)
 
 
 _SCHEMA = [
@@ -146,10 +135,11 @@ _SCHEMA = [
     _k("init_steps", "init", 300, "steps of the warm-start phase that fits the translator to the linear map", low=0),
     _k("init_lr", "init", 1e-3, "Adam learning rate of the warm-start phase", above=0),
 ]
-for _f in dataclasses.fields(MiniParams):
-    _SCHEMA.append(_k(f"mini_{_f.name}", "init", _f.default, f"MiniParams.{_f.name} of the linear warm start"))
+# The linear warm start's hyperparameters, with mini-vec2vec's own types, bounds and docs.
+_SCHEMA += [dataclasses.replace(p, name=f"mini_{p.name}", doc=f"linear warm start: {p.doc}", section="init")
+            for p in MINI_SCHEMA.values()]
 
-SCHEMA: Dict[str, Key] = {key.name: key for key in _SCHEMA}
+SCHEMA = Schema(_SCHEMA, label=lambda name: f"config key {name!r}", what="config key")
 SECTIONS = ("general", "translator", "discriminator", "train", "gan", "eval", "logging", "init")
 
 # Keys of the original's files that do nothing here (no text pipeline, no wandb, no fine-tuning, unused flags).
@@ -231,7 +221,7 @@ class GanConfig(Mapping[str, Any]):
 
 
 def _unknown(name: str) -> TypeError:
-    return TypeError(f"unknown config key {name!r}; valid keys: {', '.join(SCHEMA)}")
+    return SCHEMA.unknown(name)
 
 
 def _toml_value(value: Any) -> str:
@@ -247,58 +237,15 @@ def _toml_value(value: Any) -> str:
 def check_value(name: str, value: Any) -> Any:
     """Check one Python value for key ``name`` (TypeError for a wrong type, ValueError out of range); return it
     with ints widened to float for float keys."""
-    key = SCHEMA.get(name)
-    if key is None:
-        raise _unknown(name)
-    if key.type is bool:
-        if not isinstance(value, bool):
-            raise TypeError(f"config key {name!r} must be true or false, got {value!r}")
-    elif key.type is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"config key {name!r} must be an integer, got {value!r}")
-    elif key.type is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"config key {name!r} must be a number, got {value!r}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"config key {name!r} must be finite, got {value!r}")
-    elif not isinstance(value, str):
-        raise TypeError(f"config key {name!r} must be a string, got {value!r}")
-    if key.choices and value not in key.choices:
-        raise ValueError(f"config key {name!r} must be one of {key.choices}, got {value!r}")
-    if key.low is not None and value < key.low:
-        raise ValueError(f"config key {name!r} must be >= {key.low}, got {value!r}")
-    if key.above is not None and not value > key.above:
-        raise ValueError(f"config key {name!r} must be > {key.above}, got {value!r}")
-    if key.high is not None and value > key.high:
-        raise ValueError(f"config key {name!r} must be <= {key.high}, got {value!r}")
-    return value
+    return SCHEMA.check_one(name, value)
 
 
 def parse_value(name: str, text: str) -> Any:
     """Parse a command-line string for key ``name`` by the key's type: 'false' is False (unlike the original,
     where any non-empty string is truthy), '1e-4' a float, '256' an int."""
-    key = SCHEMA.get(name)
-    if key is None:
-        raise _unknown(name)
     if not isinstance(text, str):
         return check_value(name, text)
-    raw = text.strip()
-    if key.type is bool:
-        lowered = raw.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        raise ValueError(f"config key {name!r} must be true or false, got {text!r}")
-    if key.type in (int, float):
-        try:
-            value: Any = int(raw) if key.type is int else float(raw)
-        except ValueError:
-            kind = "an integer" if key.type is int else "a number"
-            raise ValueError(f"config key {name!r} must be {kind}, got {text!r}") from None
-        return check_value(name, value)
-    return check_value(name, raw)
+    return SCHEMA.parse(name, text)
 
 
 def _mlp_parameters(depth: int, d_in: int, hidden: int, d_out: int) -> int:

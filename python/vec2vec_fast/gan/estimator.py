@@ -17,12 +17,14 @@ from .translator import Translator
 from .validation import translate_all
 
 PREFIX = "gan/"
-ALIGNER_ONLY = ("config", "device", "progress")  # Aligner parameters that are not config keys
 
 
 def fit(a: np.ndarray, b: np.ndarray, params: Mapping[str, Any], seed: int, n_threads: Optional[int]) -> GanResult:
-    """Train on validated float32 rows; ``params``: config keys plus ``config``, ``device``, ``progress``."""
-    overrides = {k: v for k, v in params.items() if k not in ALIGNER_ONLY}
+    """Train on validated float32 rows; ``params``: config keys plus ``config``, ``device``, ``progress``
+    (:data:`vec2vec_fast.methods.gan.EXTRA_NAMES`)."""
+    from ..methods.gan import EXTRA_NAMES
+
+    overrides = {k: v for k, v in params.items() if k not in EXTRA_NAMES}
     overrides["seed"] = seed
     return train_gan(a, b, params.get("config", "unsupervised"), overrides, device=params.get("device"),
                      n_threads=n_threads, progress=bool(params.get("progress", False)))

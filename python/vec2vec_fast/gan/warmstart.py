@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from ..configs import GanConfig
-from ..mini import _unit_rows, fit_mini, preprocess
+from .._numerics import unit_rows
+from ..mini import fit_mini
 from .data import TrainData
 from .losses import cosine_loss
 from .translator import Translator
@@ -33,16 +34,15 @@ def linear_teacher(data: TrainData, cfg: GanConfig, n_threads: Optional[int]
     a = data.raw_a if data.raw_a is not None else data.a.float().cpu().numpy()
     b = data.raw_b if data.raw_b is not None else data.b.float().cpu().numpy()
     result = fit_mini(a, b, cfg.mini_params(), seed=cfg.seed, n_threads=n_threads)
-    W = result.W.astype(np.float64)
     scale_a, scale_b = result.scale_a, result.scale_b
 
     def to_frame(y_unit: np.ndarray, scale: float, mean: np.ndarray) -> np.ndarray:
         raw = y_unit * scale + mean
-        return _unit_rows(raw) if cfg.normalize_embeddings else raw.astype(np.float32)
+        return unit_rows(raw) if cfg.normalize_embeddings else raw.astype(np.float32)
 
-    target_b = to_frame(_unit_rows(preprocess(a, result.mean_a) @ W), scale_b, result.mean_b)
-    inverse = np.linalg.pinv(W)
-    target_a = to_frame(_unit_rows(preprocess(b, result.mean_b) @ inverse), scale_a, result.mean_a)
+    fitted = result.map  # the same transform as Aligner("mini"): matmul_rows, pseudo-inverse computed once
+    target_b = to_frame(fitted.transform(a), scale_b, result.mean_b)
+    target_a = to_frame(fitted.inverse_transform(b), scale_a, result.mean_a)
     report = {"seconds": time.perf_counter() - t0, "seed": result.seed,
               "refine2_self_consistency": result.report.get("refine2_self_consistency"),
               "orthogonality_error": result.report.get("orthogonality_error")}

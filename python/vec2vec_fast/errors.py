@@ -1,0 +1,46 @@
+"""The library's exception types.
+
+``NotFittedError`` is a subclass of scikit-learn's ``NotFittedError`` when scikit-learn is installed (so code written
+for scikit-learn estimators catches ours), else of ``ValueError`` and ``AttributeError`` (as scikit-learn's is). The
+class is built on first use, so importing vec2vec_fast never imports scikit-learn.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from typing import Any
+
+
+class ModelFileError(ValueError):
+    """A model file that is not one of ours, is corrupt, or comes from an incompatible version or method."""
+
+
+@functools.lru_cache(maxsize=None)
+def _not_fitted_error() -> type:
+    bases: tuple = (ValueError, AttributeError)
+    if importlib.util.find_spec("sklearn") is not None:
+        try:
+            from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+            bases = (SklearnNotFittedError,)
+        except Exception:  # a broken scikit-learn install must not break ours  # noqa: BLE001
+            pass
+    return type("NotFittedError", bases, {
+        "__doc__": "Raised when transform, inverse_transform or save is called before fit.",
+        "__module__": __name__,
+    })
+
+
+def not_fitted(message: str) -> Exception:
+    """A NotFittedError instance carrying ``message``."""
+    return _not_fitted_error()(message)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NotFittedError":
+        return _not_fitted_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ModelFileError", "NotFittedError", "not_fitted"]
