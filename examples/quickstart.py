@@ -35,7 +35,8 @@ for name, aligner in [("procrustes, 1,600 pairs", procrustes), ("mini, 800 + 800
     print(f"{name:<30} {m['top1']:.3f}   {m['top5']:.3f}   {m['mean_rank']:9.1f}   {m['mean_cos']:.3f}")
 
 # A fitted map is one .npz file (arrays plus JSON metadata); load gives back the same map.
-path = Path(tempfile.mkdtemp()) / "minilm_to_mpnet.npz"
-mini.save(path)
-same = Aligner.load(path)
+with tempfile.TemporaryDirectory() as tmp:
+    path = Path(tmp) / "minilm_to_mpnet.npz"
+    mini.save(path)
+    same = Aligner.load(path)
 print("reloaded map identical:", bool(np.array_equal(same.transform(a_test), mini.transform(a_test))))
