@@ -2,6 +2,7 @@
 n_threads=None follows the OpenMP limit in force (threadpoolctl, OMP_NUM_THREADS), as scikit-learn does."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,35 @@ def test_prepared_target_equals_knn_mean(rng, metric, scale):
         np.testing.assert_array_equal(target.knn_mean(queries, k), knn_mean(queries, base, k, metric=metric))
     np.testing.assert_array_equal(target.knn_mean(queries * np.float32(1e25), 3),
                                   knn_mean(queries * np.float32(1e25), base, 3, metric=metric))
+
+
+def test_well_scaled_queries_are_searched_as_given(rng):
+    """Refine-1's queries (mapped unit rows) must reach the search unchanged, as knn_mean passes them: rescaling them
+    changes float32 near-ties, and the map drifts from the published pipeline's after tens of iterations."""
+    target = PreparedTarget(rng.standard_normal((50, 8)).astype(np.float32))
+    q = rng.standard_normal((20, 8)).astype(np.float32) * np.float32(0.2)
+    assert target.scaled_queries(q) is q
+    far = q.copy()
+    far[0] *= np.float32(1e-9)  # rows 2**30 apart: normalised, as knn_mean's validation does
+    assert target.scaled_queries(far) is not far
+
+
+def test_refine_loop_equals_the_one_shot_search(rng):
+    """Sixty blended Procrustes steps, each searching with both paths: the same bits every step."""
+    from vec2vec_fast._numerics import preprocess
+    from vec2vec_fast.procrustes import procrustes
+
+    data = np.load(Path(__file__).parent / "data" / "minilm_mpnet_wordnet_2k.npz")
+    a = preprocess(data["a"][:1000].astype(np.float32), data["a"][:1000].astype(np.float32).mean(0))
+    b = preprocess(data["b"][1000:].astype(np.float32), data["b"][1000:].astype(np.float32).mean(0))
+    W = np.linalg.qr(rng.standard_normal((768, 768)))[0][:384].astype(np.float32)
+    target = PreparedTarget(b, n_threads=2)
+    for _ in range(60):
+        sample = a[rng.choice(len(a), 300, replace=False)]
+        mapped = sample @ W
+        one_shot = knn_mean(mapped, b, 20, metric="cosine", n_threads=2)
+        np.testing.assert_array_equal(target.knn_mean(mapped, 20), one_shot)
+        W = (0.5 * W + 0.5 * procrustes(sample, one_shot, n_threads=2)).astype(np.float32)
 
 
 def test_prepared_target_validates_the_base_once(rng):

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 venv=.venv-asan
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 V2V_SANITIZE=address,undefined "$venv/bin/pip" install -q \
-  -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/asan ".[test]"
+  -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/asan "torch==2.13.0" ".[test]"
 
 libasan=$(gcc -print-file-name=libasan.so)
 libubsan=$(gcc -print-file-name=libubsan.so)

@@ -143,12 +143,16 @@ class PreparedTarget:
 
     def knn_mean(self, queries: np.ndarray, k: int) -> NDArray[np.float32]:
         """The mean of the base rows at each query's k nearest (as :func:`knn_mean` with ``values=None``)."""
-        q = np.require(queries, dtype=np.float32, requirements=["C", "A"])
-        if self.metric == "cosine":  # rows of far-out scale are normalised, as knn_mean's validation would
-            top = float(np.abs(q).max(initial=0.0))
-            row_max = np.abs(q).max(axis=1, initial=0.0)
-            low = float(row_max[row_max > 0].min(initial=0.0)) if q.size else 0.0
-            q = unit_rows_where_needed(q, Magnitudes(top, low))
-        else:
-            q = scale_by_power_of_two(q, range_exponent(float(np.abs(q).max(initial=0.0))))
+        q = self.scaled_queries(queries)
         return _core.knn_mean_prepared(q, self.base, self.values, self.factors, int(k), self.metric, self.n_threads)
+
+    def scaled_queries(self, queries: np.ndarray) -> np.ndarray:
+        """The queries as the search takes them: as given when their scale is safe (no copy), else rescaled exactly
+        as :func:`knn_mean`'s validation would (cosine: far-out rows normalised; ip: a power-of-two scale)."""
+        q = np.require(queries, dtype=np.float32, requirements=["C", "A"])
+        row_max = np.abs(q).max(axis=1, initial=0.0)
+        nonzero = row_max[row_max > 0]
+        top, low = (float(nonzero.max()), float(nonzero.min())) if nonzero.size else (0.0, 0.0)
+        if self.metric == "cosine":
+            return unit_rows_where_needed(q, Magnitudes(top, low))
+        return scale_by_power_of_two(q, range_exponent(top))

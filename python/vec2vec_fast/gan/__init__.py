@@ -14,7 +14,7 @@ from __future__ import annotations
 try:
     import torch  # noqa: F401
 except ImportError as err:  # pragma: no cover - exercised only without torch
-    raise ImportError("vec2vec_fast.gan needs torch: pip install 'vec2vec_fast[gan]' (torch==2.13.0)") from err
+    raise ImportError("vec2vec_fast.gan needs torch: pip install 'vec2vec_fast[gan]' (torch >= 2.3)") from err
 
 from ..configs import GanConfig, load_config
 from .checkpoint import load_checkpoint, save_checkpoint

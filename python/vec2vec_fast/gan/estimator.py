@@ -19,15 +19,12 @@ from .validation import translate_all
 PREFIX = "gan/"
 
 
-def fit(a: np.ndarray, b: np.ndarray, params: Mapping[str, Any], seed: int, n_threads: Optional[int]) -> GanResult:
-    """Train on validated float32 rows; ``params``: config keys plus ``config``, ``device``, ``progress``
-    (:data:`vec2vec_fast.methods.gan.EXTRA_NAMES`)."""
-    from ..methods.gan import EXTRA_NAMES
-
-    overrides = {k: v for k, v in params.items() if k not in EXTRA_NAMES}
-    overrides["seed"] = seed
-    return train_gan(a, b, params.get("config", "unsupervised"), overrides, device=params.get("device"),
-                     n_threads=n_threads, progress=bool(params.get("progress", False)))
+def fit(a: np.ndarray, b: np.ndarray, config: Any, overrides: Mapping[str, Any], seed: int,
+        n_threads: Optional[int], *, device: Any = None, progress: bool = False) -> GanResult:
+    """Train on validated float32 rows: ``config`` (a packaged name or a TOML path) with ``overrides`` (config
+    keys) on top, and ``seed`` as the config's seed."""
+    return train_gan(a, b, config, {**overrides, "seed": seed}, device=device, n_threads=n_threads,
+                     progress=progress)
 
 
 def translate(translator: Translator, config: GanConfig, x: np.ndarray, source: str, target: str,

@@ -97,7 +97,9 @@ class GanMethod(Method):
 
         a = as_float32_matrix(X_a, "X_a", n_threads=n_threads)
         b = as_float32_matrix(X_b, "X_b", n_threads=n_threads)
-        result = estimator.fit(a, b, self.params, resolve_seed(seed), n_threads)
+        overrides = {k: v for k, v in self.params.items() if k not in EXTRA_NAMES}
+        result = estimator.fit(a, b, self.params.get("config", "unsupervised"), overrides, resolve_seed(seed),
+                               n_threads, device=self.params.get("device"), progress=self.params.get("progress", False))
         return FitResult(gan_map(result, a, b), int(result.config.seed), gan_report(result))
 
     @classmethod
