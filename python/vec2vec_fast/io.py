@@ -2,6 +2,10 @@
 vector-search benchmarks. Streamed reads in row chunks, and writers that stream rows into a temporary file that
 replaces the destination only once complete (never an existing file without ``overwrite=True``).
 
+Every file the package writes (vectors, model files, GAN checkpoints) goes through :func:`atomic_output` /
+:class:`AtomicFile`: one overwrite rule, one permission rule (a new file gets the mode ``open(path, "w")`` would give
+it; a replaced file keeps its own), and :func:`jsonable` is the one JSON sanitiser for their metadata.
+
 ``.fvecs``: each row is a little-endian int32 dimension ``d`` followed by ``d`` float32 values (``.ivecs``: int32
 values, ``.bvecs``: uint8 values), as in the SIFT/GIST benchmark sets.
 
@@ -15,12 +19,16 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
-import tempfile
+import secrets
+import stat
+import threading
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Optional, Tuple, Union
+from typing import Any, BinaryIO, Iterator, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -249,6 +257,7 @@ class VectorWriter:
     never the file); :meth:`close` checks that exactly ``n_rows`` arrived and then moves the file into place in one
     step, so readers never see a partial file. An existing destination is refused unless ``overwrite=True``, both
     when the writer opens and when it commits. Leaving a ``with`` block by an exception removes the temporary file.
+    The file is written through :class:`AtomicFile` (its overwrite and permission rules).
     """
 
     def __init__(self, path: PathLike, n_rows: int, dim: int, *, dtype: Any = np.float32, overwrite: bool = False,
@@ -261,9 +270,8 @@ class VectorWriter:
         self.dtype = np.dtype(np.float32 if self.format == "fvecs" else dtype)
         self.overwrite = overwrite
         self.rows_written = 0
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        self._tmp = Path(tmp)
-        self._file: Optional[BinaryIO] = os.fdopen(fd, "wb")
+        self._atomic = AtomicFile(self.path, overwrite=overwrite)
+        self._file: Optional[BinaryIO] = self._atomic.file
         self._zip: Optional[zipfile.ZipFile] = None
         self._out: Any = self._file
         try:
@@ -306,9 +314,8 @@ class VectorWriter:
             if self._zip is not None:
                 self._out.close()
                 self._zip.close()
-            self._file.close()
             self._file = None
-            _commit(self._tmp, self.path, self.overwrite)
+            self._atomic.commit()
         except BaseException:
             self.abort()
             raise
@@ -316,14 +323,14 @@ class VectorWriter:
 
     def abort(self) -> None:
         """Drop the temporary file; the destination is left as it was."""
-        for closable in (self._out if self._zip is not None else None, self._zip, self._file):
+        for closable in (self._out if self._zip is not None else None, self._zip):
             try:
                 if closable is not None:
                     closable.close()
             except Exception:  # the temporary file is deleted next; errors closing it do not matter
                 pass
         self._file = None
-        self._tmp.unlink(missing_ok=True)
+        self._atomic.abort()
 
     def __enter__(self) -> "VectorWriter":
         return self
@@ -341,28 +348,204 @@ def check_output_path(path: PathLike, overwrite: bool) -> Path:
     if p.is_dir():
         raise IsADirectoryError(f"{p} is a folder; give a file name")
     if p.exists() and not overwrite:
-        raise FileExistsError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
+        raise FileExistsError(f"{p} exists; {_EXISTS_HINT}")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise FileNotFoundError(f"{parent}: output folder does not exist")
     return p
 
 
-def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Move a finished temporary file into place; without overwrite, never clobber a file that appeared meanwhile."""
+# ------------------------------------------------------------------------------------------------- atomic writes
+_EXISTS_HINT = "pass overwrite=True (--overwrite) to replace it"
+_NEW_FILE_MODE = 0o666  # what open(path, "w") asks for; the kernel takes the umask (or a default ACL) off it
+_umask_lock = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux: /proc/self/status).
+
+    The fallback (os.umask set and restored, under a lock) is correct for this package's threads but, for a moment,
+    not for files other threads create.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _umask_lock:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def _create_temp(path: Path, mode: int) -> Tuple[Path, int]:
+    """A new, empty, hidden file next to ``path`` (same folder, so the final rename stays on one file system)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return tmp, os.open(tmp, flags, mode)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file next to {path}")  # pragma: no cover
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every system can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A file written under a temporary name beside ``path`` and moved into place by :meth:`commit`.
+
+    The overwrite rule (the only one in the package): an existing ``path`` is refused with FileExistsError unless
+    ``overwrite``, both here (before anything is written) and at commit, where a file that appeared meanwhile is
+    never replaced (``os.link``, which fails if the name exists; where hard links are unsupported, a check and then
+    a rename). :meth:`commit` flushes and fsyncs the data, then renames it into place in one step, so readers see
+    the old file or the complete new one, never a partial one. :meth:`abort` (or any failure in commit) removes the
+    temporary file and leaves ``path`` as it was.
+
+    Permissions: a new file gets what ``open(path, "w")`` would give it (0666 less the umask, or the folder's
+    default ACL); a replaced file keeps its own permission bits (as read at commit). The temporary file of a
+    replacement is created 0600 until then, so the data is never more readable than the file it replaces.
+
+    ``file`` is the binary file object to write to; closing it early is harmless.
+    """
+
+    def __init__(self, path: PathLike, *, overwrite: bool):
+        self.path = check_output_path(path, overwrite)
+        self.overwrite = bool(overwrite)
+        self._private = self.overwrite and self.path.exists()
+        self.tmp, self._fd = _create_temp(self.path, 0o600 if self._private else _NEW_FILE_MODE)
+        self.file: Optional[BinaryIO] = os.fdopen(self._fd, "wb", closefd=False)
+
+    def commit(self) -> Path:
+        """Flush, fsync and move the file into place; returns ``path``. On any failure the temporary file is removed
+        (and an existing ``path`` left untouched) before the error propagates."""
+        if self.file is None:
+            raise ValueError(f"{self.path}: this output was already committed or aborted")
+        try:
+            if not self.file.closed:
+                self.file.flush()
+            self._set_mode()
+            os.fsync(self._fd)
+            self._close()
+            _move_into_place(self.tmp, self.path, self.overwrite)
+        except BaseException:
+            self.abort()
+            raise
+        self.file = None
+        _fsync_folder(self.path.parent)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the temporary file; ``path`` is left as it was. Safe to call more than once."""
+        try:
+            self._close()
+        except OSError:  # the file is deleted next; errors closing it do not matter
+            pass
+        self.file = None
+        self.tmp.unlink(missing_ok=True)
+
+    def _set_mode(self) -> None:
+        mode = None
+        if self.overwrite:
+            try:
+                mode = stat.S_IMODE(os.stat(self.path).st_mode) & 0o777
+            except FileNotFoundError:  # gone since we looked: it is a new file after all
+                mode = _NEW_FILE_MODE & ~current_umask() if self._private else None
+        if mode is not None and hasattr(os, "fchmod"):
+            try:
+                os.fchmod(self._fd, mode)
+            except OSError:  # a file system without permission bits: write anyway
+                pass
+
+    def _close(self) -> None:
+        if self.file is not None and not self.file.closed:
+            try:
+                self.file.close()
+            except ValueError:
+                pass
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+    def __enter__(self) -> "AtomicFile":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+@contextmanager
+def atomic_output(path: PathLike, *, overwrite: bool) -> Iterator[BinaryIO]:
+    """Write a file atomically: ``with atomic_output(path, overwrite=False) as f: f.write(data)``.
+
+    Yields a binary file object in a temporary file beside ``path``; leaving the block normally fsyncs it and moves
+    it into place, leaving it by an exception removes it (an existing ``path`` stays untouched). Raises
+    FileExistsError (naming ``path``; ``overwrite=True`` / ``--overwrite`` replaces) when ``path`` exists without
+    ``overwrite``, checked before the block runs and again, without a race, at the move; IsADirectoryError /
+    FileNotFoundError for a folder or a missing folder. A new file gets the permissions ``open(path, "w")`` gives;
+    a replaced one keeps its own. See :class:`AtomicFile`.
+    """
+    out = AtomicFile(path, overwrite=overwrite)
+    try:
+        yield out.file  # type: ignore[misc]
+    except BaseException:
+        out.abort()
+        raise
+    out.commit()
+
+
+def _move_into_place(tmp: Path, path: Path, overwrite: bool) -> None:
+    """Rename a finished temporary file to ``path``; without overwrite, never clobber a file that appeared meanwhile."""
     if overwrite:
         os.replace(tmp, path)
         return
     try:
         os.link(tmp, path)  # fails if path exists: no window in which another writer's file could be replaced
     except FileExistsError:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+        raise FileExistsError(f"{path} exists; {_EXISTS_HINT}") from None
     except OSError:  # hard links unsupported here: check, then rename
         if path.exists():
-            raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+            raise FileExistsError(f"{path} exists; {_EXISTS_HINT}") from None
         os.replace(tmp, path)
         return
     tmp.unlink()
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` made writable as standard JSON: mapping keys as strings, tuples as lists, numpy scalars and arrays
+    (and anything else with ``tolist``, e.g. torch tensors) as Python numbers and lists, and non-finite floats as the
+    strings ``"nan"``, ``"inf"``, ``"-inf"`` (``json.dumps`` would write bare ``NaN``, which strict parsers refuse).
+    Anything else is returned as it is."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    if callable(getattr(value, "tolist", None)):  # numpy arrays, torch tensors
+        return jsonable(value.tolist())
+    return value
 
 
 def save_vectors(path: PathLike, x: Any, *, overwrite: bool = False, key: str = "arr_0",
@@ -389,5 +572,5 @@ def write_fvecs(path: PathLike, x: Any, *, overwrite: bool = False) -> Path:
     return save_vectors(path, x, overwrite=overwrite)
 
 
-__all__ = ["VectorFile", "VectorWriter", "check_output_path", "inspect_vectors", "iter_chunks", "open_vectors",
-           "save_vectors", "write_fvecs"]
+__all__ = ["AtomicFile", "VectorFile", "VectorWriter", "atomic_output", "check_output_path", "current_umask",
+           "inspect_vectors", "iter_chunks", "jsonable", "open_vectors", "save_vectors", "write_fvecs"]
