@@ -3,6 +3,9 @@
     python benchmarks/bench_end_to_end.py --quick                    # 2k fixture, tiny settings, < 1 minute
     python benchmarks/bench_end_to_end.py --pairs DIR --seeds 3      # DIR/a.npy, DIR/b.npy: paired rows
 
+The JSON record goes where --out says, by default into benchmarks/results/local/ (ignored by git), so a run never
+changes the committed record; to update that on purpose: --out benchmarks/results/end_to_end.json.
+
 The split follows the spec's section 3: the last --eval rows are the paired eval set; the rest is cut in two halves,
 A trains on the first and B on the second (disjoint texts, so no pairs are seen). Both implementations get the same
 settings (the notebook's defaults, or --quick's small ones) and the same seed, run with the same thread count, and
@@ -31,6 +34,8 @@ from vec2vec_fast.mini import MiniParams, fit_mini, preprocess
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "data" / "minilm_mpnet_wordnet_2k.npz"
 DEFAULT_PAIRS = REPO.parent / "shared" / "data"
+LOCAL_DIR = RESULTS_DIR / "local"  # a run's default output: in .gitignore, so the checkout stays clean
+COMMITTED = RESULTS_DIR / "end_to_end.json"
 STAGES = ("preprocess", "anchors", "pseudo_pairs", "procrustes", "refine1", "refine2")
 OURS, BASELINE = "vec2vec_fast", "numpy/scipy/sklearn reference"
 
@@ -60,7 +65,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--quick", action="store_true",
                    help="the 2k fixture (unless --pairs), eval 400, runs=3, refine1 5 x 200, refine2 20 clusters, "
                         "5 QAP restarts")
-    p.add_argument("--out", type=Path, default=None, help="JSON path (default: benchmarks/results/end_to_end.json)")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"JSON path (default: {LOCAL_DIR.relative_to(REPO)}/end_to_end[_quick].json, ignored by git; "
+                        f"the committed record is {COMMITTED.relative_to(REPO)}: pass it as --out to update it)")
     args = p.parse_args()
     if args.eval is None:
         args.eval = 400 if args.quick else 8192
@@ -174,13 +181,14 @@ def main() -> None:
             per_seed.append(run_one(impl, data, settings, seed, args.threads))
     rows = [summarise(impl, [r for r in per_seed if r["impl"] == impl]) for impl in impls]
     print_table(rows)
-    path = args.out or RESULTS_DIR / ("end_to_end_quick.json" if args.quick else "end_to_end.json")
+    path = args.out or LOCAL_DIR / ("end_to_end_quick.json" if args.quick else "end_to_end.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"benchmark": "end_to_end", "config": config, "rows": rows, "per_seed": per_seed,
               "build_info": v2v.build_info(), "versions": versions(), "machine": machine(),
               "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     path.write_text(json.dumps(record, indent=2, default=float))
-    print(f"wrote {path}")
+    print(f"wrote {path}" + (f" (the committed record is {COMMITTED}; pass --out {COMMITTED} to update it)"
+                             if args.out is None and not args.quick else ""))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ and return a non-zero status; tracebacks are reserved for bugs (or ``--debug``).
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib.util
 import os
 import sys
@@ -45,7 +46,29 @@ _EXPECTED = (ValueError, TypeError, OSError, CommandError, ImportError, NotImple
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error returns through main instead of exiting the interpreter."""
+    """argparse, but a usage error returns through main instead of exiting the interpreter, options are never
+    abbreviated (``--anchor-run`` is an error, not ``--anchor-runs``), and every parser (each subcommand's too)
+    takes ``--debug``, so it works before or after the command name."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        # Each subcommand's default is SUPPRESS: a subparser's default would otherwise overwrite a top-level
+        # `--debug` in the namespace. main() decides on tracebacks from the raw arguments anyway.
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show the Python traceback of an error")
+
+    def unrecognized(self, extra: Sequence[str]) -> None:
+        """The usage error for arguments this parser does not know, with the closest option when one is close."""
+        message = f"unrecognized arguments: {' '.join(extra)}"
+        options = [s for action in self._actions for s in action.option_strings if s.startswith("--")]
+        for arg in extra:
+            if arg.startswith("--"):
+                close = difflib.get_close_matches(arg.split("=", 1)[0], options, n=1)
+                if close:
+                    message += f" (did you mean {close[0]}?)"
+                    break
+        self.error(message)
 
     def exit(self, status: int = 0, message: Optional[str] = None) -> None:  # type: ignore[override]
         if message:
@@ -91,7 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
                                             "and measure it.",
                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for module in (align, transform, evaluate, info):
@@ -100,15 +122,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: Optional[str], args: Sequence[str],
+                    extra: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser whose usage an error about ``extra`` should show: the subcommand's when they follow its name."""
+    if command not in args or extra[0] not in args or args.index(extra[0]) < args.index(command):
+        return parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
+def _wants_debug(args: Sequence[str]) -> bool:
+    """``--debug`` anywhere among the options (not after a ``--`` that ends them)."""
+    end = args.index("--") if "--" in args else len(args)
+    return "--debug" in args[:end]
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status (see ``vec2vec-fast --help``)."""
     args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args_list
+    debug = _wants_debug(args_list)
     try:
         parser = build_parser()
         args, extra = parser.parse_known_args(args_list)
         if extra and not getattr(args, "accepts_extra", False):
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            _command_parser(parser, args.command, args_list, extra).unrecognized(extra)  # type: ignore[attr-defined]
         return int(args.func(args))
     except _Exit as stop:
         return stop.status

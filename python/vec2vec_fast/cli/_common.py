@@ -9,13 +9,17 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
 from ..io import VectorFile, inspect_vectors, iter_chunks
 
 DEFAULT_CHUNK_ROWS = 16_384  # rows per streamed block: ~50 MB of float32 at d = 768, about 5x that while mapped
+# Without a terminal (output to a file or a pipe) there are no progress bars; long steps print a plain status line
+# this often instead (seconds; the environment variable V2V_PROGRESS_INTERVAL overrides it).
+PROGRESS_INTERVAL = 10.0
+PROGRESS_INTERVAL_ENV = "V2V_PROGRESS_INTERVAL"
 
 
 class CommandError(Exception):
@@ -62,8 +66,90 @@ def add_chunk_rows(parser: argparse.ArgumentParser) -> None:
                              f"a few times N x dim floats whatever the file size")
 
 
+def progress_interval() -> float:
+    """Seconds between plain status lines: V2V_PROGRESS_INTERVAL when it is a positive number, else the default."""
+    try:
+        value = float(os.environ.get(PROGRESS_INTERVAL_ENV, ""))
+    except ValueError:
+        return PROGRESS_INTERVAL
+    return value if value > 0 else PROGRESS_INTERVAL
+
+
+def stderr_is_terminal() -> bool:
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
+        return False
+
+
+def _print_status(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class Heartbeat:
+    """A background thread that prints ``message(seconds_elapsed)`` on stderr whenever ``interval`` seconds have
+    passed without a line (:meth:`touch` records one printed by someone else), so a long step shows it is alive in a
+    log file or pipe, where a progress bar cannot be drawn."""
+
+    def __init__(self, message: Callable[[float], str], interval: Optional[float] = None):
+        self.message, self.interval = message, interval if interval is not None else progress_interval()
+        self._start = self._last = time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vec2vec-fast-progress", daemon=True)
+
+    def touch(self) -> None:
+        self._last = time.perf_counter()
+
+    def _run(self) -> None:
+        while not self._stop.wait(max(0.01, self._last + self.interval - time.perf_counter())):
+            now = time.perf_counter()
+            if now - self._last >= self.interval:
+                _print_status(self.message(now - self._start))
+                self._last = now
+
+    def __enter__(self) -> "Heartbeat":
+        self._start = self._last = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class PlainProgress:
+    """The progress bar of a run without a terminal: "transform: 120000/400000 rows (30%), 12 s" on stderr, at most
+    once per interval (checked as progress arrives). Has the part of tqdm's interface the commands use."""
+
+    def __init__(self, total: int, desc: str, unit: str = "rows", interval: Optional[float] = None):
+        self.total, self.desc, self.unit, self.n = int(total), desc, unit, 0
+        self.interval = interval if interval is not None else progress_interval()
+        self._start = self._last = time.perf_counter()
+
+    def update(self, n: int = 1) -> None:
+        self.n += int(n)
+        now = time.perf_counter()
+        if now - self._last >= self.interval and self.n < self.total:
+            self._last = now
+            percent = f" ({100 * self.n // self.total}%)" if self.total > 0 else ""
+            _print_status(f"{self.desc}: {self.n}/{self.total} {self.unit}{percent}, {now - self._start:.0f} s")
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "PlainProgress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
 class Console:
-    """Status lines and progress bars on stderr, silenced by --quiet. Bars appear on terminals only."""
+    """Status lines and progress bars on stderr, silenced by --quiet. Bars appear on terminals only; elsewhere (a
+    log file, a pipe) long steps print a plain status line every :func:`progress_interval` seconds instead."""
 
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
@@ -73,6 +159,8 @@ class Console:
             print(message, file=sys.stderr, flush=True)
 
     def bar(self, total: int, desc: str, unit: str = "rows"):
+        if not self.quiet and not stderr_is_terminal():
+            return PlainProgress(total, desc, unit)
         from tqdm.auto import tqdm
 
         return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, file=sys.stderr,
@@ -80,7 +168,12 @@ class Console:
 
     @contextmanager
     def timer(self, desc: str) -> Iterator[None]:
-        """An elapsed-time bar for one long call that reports no progress of its own (e.g. a fit)."""
+        """An elapsed-time bar for one long call that reports no progress of its own (e.g. a fit); without a
+        terminal, a line "DESC: 40 s elapsed" every interval."""
+        if not self.quiet and not stderr_is_terminal():
+            with Heartbeat(lambda seconds: f"{desc}: {seconds:.0f} s elapsed"):
+                yield
+            return
         from tqdm.auto import tqdm
 
         bar = tqdm(total=None, desc=desc, bar_format="{desc}: {elapsed}", file=sys.stderr,
@@ -125,17 +218,45 @@ def check_dim(info: VectorFile, expected: int, what: str, label: str) -> None:
 
 
 def apply_in_chunks(aligner: Any, info: VectorFile, *, inverse: bool, raw: bool, chunk_rows: int,
-                    console: Console, desc: str) -> Iterator[np.ndarray]:
+                    console: Console, desc: str, label: str = "INPUT") -> Iterator[np.ndarray]:
     """Map an input file block by block (transform, or inverse_transform), with a progress bar over rows.
 
     Each row's result depends on that row alone, so the blocks concatenated equal the one-call result bit for bit.
+    A non-finite (or out of float32 range) value is reported by the file (``label`` and path) and its row in the
+    file, not in the block.
     """
     apply = aligner.inverse_transform if inverse else aligner.transform
+    start = 0
     with console.bar(info.shape[0], desc) as bar:
         for block in iter_chunks(info, chunk_rows):
-            out = apply(block, raw=raw)
+            try:
+                out = apply(block, raw=raw)
+            except ValueError as err:
+                where = bad_value(block, start)
+                if where is None:
+                    raise
+                raise CommandError(f"{label} {info.path}: {where}") from err
             bar.update(block.shape[0])
+            start += block.shape[0]
             yield out
+
+
+def bad_value(block: Any, first_row: int = 0) -> Optional[str]:
+    """Where the first value of ``block`` that float32 cannot hold (inf, nan, or beyond its range) is, as "non-finite
+    value inf at row R, column C" with R counted from ``first_row``; None when there is none. Runs only after a
+    transform has refused the block, so the happy path pays nothing for it."""
+    arr = np.asarray(block)
+    if arr.ndim != 2 or arr.dtype.kind not in "fiu":
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = ~np.isfinite(arr.astype(np.float32, copy=False))
+    if not bad.any():
+        return None
+    row, col = (int(i) for i in np.argwhere(bad)[0])
+    value = arr[row, col].item()
+    if np.isfinite(value):
+        return f"value {value!r} at row {first_row + row}, column {col} is out of float32 range"
+    return f"non-finite value {value} at row {first_row + row}, column {col}"
 
 
 def check_chunk_rows(value: int) -> int:

@@ -18,6 +18,7 @@ Exit status: 0 done; 1 a bad input, config value or existing output (one line on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -87,14 +88,20 @@ def run(args: argparse.Namespace) -> int:
     val_b = _load(args.val_b, "--val-b") if args.val_b else None
     from ..gan import GanDivergedError, train_gan
 
+    from ._common import Heartbeat, stderr_is_terminal
+
     quiet = args.quiet
-    progress = not quiet and sys.stderr.isatty()
+    progress = not quiet and stderr_is_terminal()
     lines: List[str] = []
+    # Without a terminal there is no progress bar: a status line on stderr whenever no line came for a while.
+    heartbeat = Heartbeat(lambda seconds: f"training: {seconds:.0f} s elapsed" + (f" (last: {lines[-1][:80]})"
+                                                                                  if lines else ""))
 
     def log(line: str) -> None:
         lines.append(line)
         if quiet:
             return
+        heartbeat.touch()
         if progress:
             from tqdm.auto import tqdm
 
@@ -106,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"training {cfg.source} on A {args.data_a} {tuple(a.shape)} and B {args.data_b} {tuple(b.shape)}; "
               f"output {out}", flush=True)
     try:
-        result = train_gan(a, b, cfg, paired=args.paired, val_a=val_a, val_b=val_b, device=args.device,
-                           n_threads=args.threads, out_dir=out, overwrite=True, progress=progress, log=log)
+        with heartbeat if not quiet and not progress else contextlib.nullcontext():
+            result = train_gan(a, b, cfg, paired=args.paired, val_a=val_a, val_b=val_b, device=args.device,
+                               n_threads=args.threads, out_dir=out, overwrite=True, progress=progress, log=log)
     except GanDivergedError as err:
         print(f"vec2vec-fast: error: training diverged: {' '.join(str(err).split())}; the best checkpoint before "
               f"it (if any) is in {out}", file=sys.stderr)

@@ -7,15 +7,13 @@
     summary.json    space names and dims, the best record (seed, epoch, score, validation metrics) and the report
     metrics.jsonl   one JSON line per validation, appended as training goes
 
-Every file appears atomically (written next to it, then renamed), so a crash never leaves a half-written one.
+Every file appears atomically (written next to it, fsynced, then renamed: :func:`vec2vec_fast.io.atomic_output`),
+so a crash never leaves a half-written one; a replaced file keeps its permissions.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
@@ -23,30 +21,16 @@ import numpy as np
 import torch
 
 from ..configs import GanConfig, load_config
+from ..io import atomic_output, jsonable
 from .translator import Translator
 
 FILES = ("model.pt", "config.toml", "disc.pt", "summary.json")
 
 
 def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
+    """Checkpoint files replace their previous version (the folder itself was checked by :func:`check_out_dir`)."""
+    with atomic_output(path, overwrite=True) as f:
+        write(f)
 
 
 def check_out_dir(out: Union[str, Path], *, overwrite: bool = False,
@@ -77,7 +61,7 @@ def save_checkpoint(out: Union[str, Path], translator_state: Mapping[str, torch.
     meta = {"format": "vec2vec_fast.gan.checkpoint", "format_version": 1, "names": [config.unsup_emb, config.sup_emb],
             "dims": dict(dims), **dict(summary or {})}
     _atomic_write(out / "summary.json",
-                  lambda f: f.write(json.dumps(_json_safe(meta), indent=2, default=float).encode("utf-8")))
+                  lambda f: f.write(json.dumps(jsonable(meta), indent=2, default=float).encode("utf-8")))
     return out
 
 
@@ -86,7 +70,7 @@ def append_metrics(out: Union[str, Path], records: Iterable[Mapping[str, Any]]) 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "metrics.jsonl", "a", encoding="utf-8") as f:
         for record in records:
-            f.write(json.dumps(_json_safe(dict(record)), default=float) + "\n")
+            f.write(json.dumps(jsonable(dict(record)), default=float) + "\n")
 
 
 def load_checkpoint(out: Union[str, Path], *, map_location: Any = "cpu"

@@ -4,31 +4,20 @@ replaces the destination only once complete (never an existing file without ``ov
 
 ``.fvecs``: each row is a little-endian int32 dimension ``d`` followed by ``d`` float32 values (``.ivecs``: int32
 values, ``.bvecs``: uint8 values), as in the SIFT/GIST benchmark sets.
-
-Examples
---------
->>> x = open_vectors("base.fvecs")                         # doctest: +SKIP
->>> for block in iter_chunks("base.npy", 65_536): ...      # doctest: +SKIP
->>> with VectorWriter("out.npy", n_rows=n, dim=768) as w:  # doctest: +SKIP
-...     w.write(block)
 """
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import mmap
 import os
-import sys
-import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+from .atomic import AtomicFile, check_output_path
 
 READ_SUFFIXES = (".npy", ".npz", ".fvecs", ".ivecs", ".bvecs")
 WRITE_SUFFIXES = (".npy", ".npz", ".fvecs")
@@ -37,7 +26,8 @@ _READ_BYTES = 64 * 2**20  # validation reads the file in pieces of about this si
 _MAX_DIM = 1 << 24        # an xvecs "dimension" above this is taken as a sign of a foreign file
 
 
-@dataclass(frozen=True)
+
+
 class VectorFile:
     """Where a file's rows are, read from its header alone.
 
@@ -253,6 +243,7 @@ class VectorWriter:
     never the file); :meth:`close` checks that exactly ``n_rows`` arrived and then moves the file into place in one
     step, so readers never see a partial file. An existing destination is refused unless ``overwrite=True``, both
     when the writer opens and when it commits. Leaving a ``with`` block by an exception removes the temporary file.
+    The file is written through :class:`AtomicFile` (its overwrite and permission rules).
     """
 
     def __init__(self, path: PathLike, n_rows: int, dim: int, *, dtype: Any = np.float32, overwrite: bool = False,
@@ -265,9 +256,8 @@ class VectorWriter:
         self.dtype = np.dtype(np.float32 if self.format == "fvecs" else dtype)
         self.overwrite = overwrite
         self.rows_written = 0
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        self._tmp = Path(tmp)
-        self._file: Optional[BinaryIO] = os.fdopen(fd, "wb")
+        self._atomic = AtomicFile(self.path, overwrite=overwrite)
+        self._file: Optional[BinaryIO] = self._atomic.file
         self._zip: Optional[zipfile.ZipFile] = None
         self._out: Any = self._file
         try:
@@ -310,9 +300,8 @@ class VectorWriter:
             if self._zip is not None:
                 self._out.close()
                 self._zip.close()
-            self._file.close()
             self._file = None
-            _commit(self._tmp, self.path, self.overwrite)
+            self._atomic.commit()
         except BaseException:
             self.abort()
             raise
@@ -320,14 +309,14 @@ class VectorWriter:
 
     def abort(self) -> None:
         """Drop the temporary file; the destination is left as it was."""
-        for closable in (self._out if self._zip is not None else None, self._zip, self._file):
+        for closable in (self._out if self._zip is not None else None, self._zip):
             try:
                 if closable is not None:
                     closable.close()
             except Exception:  # the temporary file is deleted next; errors closing it do not matter
                 pass
         self._file = None
-        self._tmp.unlink(missing_ok=True)
+        self._atomic.abort()
 
     def __enter__(self) -> "VectorWriter":
         return self
@@ -337,36 +326,6 @@ class VectorWriter:
             self.close()
         elif self._file is not None:
             self.abort()
-
-
-def check_output_path(path: PathLike, overwrite: bool) -> Path:
-    """Refuse an output that exists (unless ``overwrite``), is a folder, or whose folder does not exist."""
-    p = Path(path)
-    if p.is_dir():
-        raise IsADirectoryError(f"{p} is a folder; give a file name")
-    if p.exists() and not overwrite:
-        raise FileExistsError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileNotFoundError(f"{parent}: output folder does not exist")
-    return p
-
-
-def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Move a finished temporary file into place; without overwrite, never clobber a file that appeared meanwhile."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # fails if path exists: no window in which another writer's file could be replaced
-    except FileExistsError:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
-    except OSError:  # hard links unsupported here: check, then rename
-        if path.exists():
-            raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
-        os.replace(tmp, path)
-        return
-    tmp.unlink()
 
 
 def save_vectors(path: PathLike, x: Any, *, overwrite: bool = False, key: str = "arr_0",
@@ -392,76 +351,3 @@ def write_fvecs(path: PathLike, x: Any, *, overwrite: bool = False) -> Path:
         raise ValueError(f"{path}: write_fvecs writes .fvecs files")
     return save_vectors(path, x, overwrite=overwrite)
 
-
-__all__ = ["VectorFile", "VectorWriter", "check_output_path", "inspect_vectors", "iter_chunks", "open_vectors",
-           "save_vectors", "write_fvecs"]
-
-
-# ------------------------------------------------------------------------------------------- sampled reads of big inputs
-_GATHER_ROWS = 8_192  # sampled rows read per chunk from a large (possibly memory-mapped) input
-
-
-def read_sampled_rows(x: Any, rows: np.ndarray) -> np.ndarray:
-    """``x[rows]`` for sorted row indices, gathered in chunks in file order; a read-only memory map's pages are
-    released after each chunk, so sampling a file larger than memory never makes it resident whole."""
-    shape = x.shape
-    sample = np.empty((len(rows), shape[1]), dtype=np.result_type(getattr(x, "dtype", np.float32), np.float32))
-    for start in range(0, len(rows), _GATHER_ROWS):
-        chunk = rows[start:start + _GATHER_ROWS]
-        sample[start:start + len(chunk)] = x[chunk]
-        release_mapped_rows(x, int(chunk[0]), int(chunk[-1]))
-    return sample
-
-
-def release_mapped_rows(x: np.ndarray, first: int, last: int) -> None:
-    """Drop rows first..last of a read-only memory map from this process's resident memory (madvise DONTNEED).
-
-    Reading 1 row in 10 of a mapped file faults in nearly all of it (readahead, fault-around), so a sampled read of a
-    3 GB file would otherwise show as 3 GB resident. Nothing is lost: the pages were never written and stay in the
-    page cache. Only for mode "r" maps (on anonymous or copy-on-write memory DONTNEED would discard data)."""
-    if not (isinstance(x, np.memmap) and x.mode == "r" and x.strides[0] > 0 and sys.platform.startswith("linux")):
-        return
-    page = mmap.PAGESIZE
-    start = x.ctypes.data + first * x.strides[0]
-    end = x.ctypes.data + (last + 1) * x.strides[0]
-    start -= start % page
-    end += -end % page
-    _libc().madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), mmap.MADV_DONTNEED)
-
-
-@functools.lru_cache(maxsize=None)
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    return libc
-
-
-# TEMPORARY (replaced by the cli-io branch's atomic writer at merge)
-import contextlib as _contextlib
-
-
-@_contextlib.contextmanager
-def atomic_output(path: PathLike, *, overwrite: bool = False):
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
