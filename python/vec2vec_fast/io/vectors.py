@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Optional, Tuple, Union
 
@@ -28,6 +29,7 @@ _MAX_DIM = 1 << 24        # an xvecs "dimension" above this is taken as a sign o
 
 
 
+@dataclass(frozen=True)
 class VectorFile:
     """Where a file's rows are, read from its header alone.
 
