@@ -132,13 +132,15 @@ def test_ctrl_c_stops_a_full_alignment(unpaired, job, delay):
     assert first.W_.tobytes() == again.W_.tobytes() and np.isfinite(first.W_).all()
 
 
-def test_gil_is_released_during_compute(big):
+# 2,000 queries: about a second of search, already thousands of ticks; the 20,000-query case runs 10x longer.
+@pytest.mark.parametrize("queries", [2_000, pytest.param(20_000, marks=pytest.mark.slow)])
+def test_gil_is_released_during_compute(big, queries):
     inside = threading.Event()
     done = threading.Event()
 
     def work():
         inside.set()
-        v2v.knn(big[:20_000], big, 10)
+        v2v.knn(big[:queries], big, 10)
         done.set()
 
     worker = threading.Thread(target=work)
@@ -214,6 +216,7 @@ SIGINT_DISPOSITION = textwrap.dedent("""
 
 
 @POSIX
+@pytest.mark.slow  # two interpreters that import everything, torch and dask included
 def test_the_library_leaves_the_sigint_handler_alone():
     """Importing and using the library changes nothing about Ctrl-C: started normally, Python's handler stays;
     started with SIGINT ignored (a background job), it stays ignored, as for any Python program."""
