@@ -1,5 +1,8 @@
 """Shared fixtures: a seeded generator per test, never global seeding."""
 
+import signal
+import threading
+
 import numpy as np
 import pytest
 
@@ -17,6 +20,24 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def sigint_raises_keyboard_interrupt():
+    """SIGINT raises KeyboardInterrupt during the test, however pytest was started; the previous handler afterwards.
+
+    A process started in the background (`cmd &`, nohup, many CI runners and job schedulers) inherits SIGINT as
+    ignored, and Python then leaves it ignored (it installs its KeyboardInterrupt handler only over the default
+    action), so a test that sends itself SIGINT must install the handler it relies on."""
+    if not hasattr(signal, "SIGINT") or threading.current_thread() is not threading.main_thread():
+        pytest.skip("needs SIGINT and the main thread")
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        # None: a handler not installed from Python, which cannot be put back; the default action is the closest.
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 def make_blobs(rng, n, d, centers, spread=0.3):

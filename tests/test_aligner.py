@@ -57,6 +57,7 @@ def test_inverse_undoes_an_orthonormal_row_map(pairs, supervised):
     np.testing.assert_allclose(back, preprocess(a[1600:], supervised.mean_a_), atol=1e-4)
 
 
+@pytest.mark.slow  # a second mini fit; test_invariants.py and test_mini.py check same-seed refits on smaller data
 def test_same_seed_same_map(pairs, mini):
     a, b = pairs
     again = Aligner("mini", seed=3, **TINY).fit(a[:800], b[800:1600])
@@ -64,7 +65,7 @@ def test_same_seed_same_map(pairs, mini):
     assert again.seed_ == mini.seed_ == 3
 
 
-@pytest.mark.parametrize("which", ["mini", "supervised"])
+@pytest.mark.parametrize("which", ["mini", pytest.param("supervised", marks=pytest.mark.slow)])
 def test_save_load_round_trip(tmp_path, pairs, request, which):
     fitted = request.getfixturevalue(which)
     path = fitted.save(tmp_path / "model.npz")

@@ -169,7 +169,9 @@ def capped_env():
                 ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":allocator_may_return_null=1")
 
 
-@pytest.mark.parametrize("key", SIZE_KEYS)
+# Each case is a subprocess that imports torch (seconds): one width field in the default run, all of them with -m slow.
+@pytest.mark.parametrize("key", [key if key == "d_hidden" else pytest.param(key, marks=pytest.mark.slow)
+                                 for key in SIZE_KEYS])
 def test_size_fields_cannot_demand_unbounded_memory(tmp_path, key):
     """A config whose size field is absurd (2**40 units) is refused with a clear error before anything that size is
     allocated: built in a process that cannot map more than 1 GiB beyond its start, with a time limit."""

@@ -2,6 +2,9 @@
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -9,6 +12,12 @@ import numpy as np
 import pytest
 
 import vec2vec_fast as v2v
+
+POSIX = pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+
+# The tests here send SIGINT to this process: each gets Python's KeyboardInterrupt handler for its duration, also when
+# pytest was started with SIGINT ignored (a background job, nohup, some CI runners): see conftest.py.
+pytestmark = pytest.mark.usefixtures("sigint_raises_keyboard_interrupt")
 
 
 def long_kmeans(x):
@@ -31,7 +40,7 @@ def big(rng):
     return rng.standard_normal((60_000, 64)).astype(np.float32)
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+@POSIX
 @pytest.mark.parametrize("job, wrapper", [(long_kmeans, "kmeans.py"), (long_knn, "knn.py"), (long_qap, "qap.py")])
 def test_ctrl_c_interrupts_inside_the_kernel(big, job, wrapper):
     timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT))
@@ -98,7 +107,7 @@ def aligner_procrustes(a, b):
         v2v.Aligner("procrustes").fit(a, b)
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+@POSIX
 @pytest.mark.parametrize("job, delay", [
     (aligner_mini, 0.3),    # during the anchor stage (k-means and QAP runs)
     (aligner_mini, 2.5),    # later stages: pseudo-pairs, Procrustes, Refine-1
@@ -123,13 +132,15 @@ def test_ctrl_c_stops_a_full_alignment(unpaired, job, delay):
     assert first.W_.tobytes() == again.W_.tobytes() and np.isfinite(first.W_).all()
 
 
-def test_gil_is_released_during_compute(big):
+# 2,000 queries: about a second of search, already thousands of ticks; the 20,000-query case runs 10x longer.
+@pytest.mark.parametrize("queries", [2_000, pytest.param(20_000, marks=pytest.mark.slow)])
+def test_gil_is_released_during_compute(big, queries):
     inside = threading.Event()
     done = threading.Event()
 
     def work():
         inside.set()
-        v2v.knn(big[:20_000], big, 10)
+        v2v.knn(big[:queries], big, 10)
         done.set()
 
     worker = threading.Thread(target=work)
@@ -142,3 +153,85 @@ def test_gil_is_released_during_compute(big):
     worker.join()
     # With the GIL held for the whole call, this loop could barely run while the worker computed.
     assert ticks > 1000
+
+
+# --------------------------------------------------------------------------- separate processes: the command line
+# A child inherits an ignored SIGINT from a parent started in the background, and Python keeps it ignored; a command
+# typed in a terminal gets the default action, so the child code sets up that case itself.
+CLI_CHILD = textwrap.dedent("""
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, however pytest was started
+    from vec2vec_fast.cli import main
+    print("ready", flush=True)
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+@POSIX
+def test_ctrl_c_stops_the_command_line_with_status_130(tmp_path, unpaired):
+    from vec2vec_fast.cli import EXIT_INTERRUPTED
+
+    a, b = unpaired
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    # The notebook's defaults at 30,000 rows a side: tens of seconds, far longer than the wait below.
+    child = subprocess.Popen([sys.executable, "-c", CLI_CHILD, "align", str(tmp_path / "a.npy"),
+                              str(tmp_path / "b.npy"), "-o", str(tmp_path / "model.npz"), "-q"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(1.5)  # into the fit (the command reads both files first)
+        assert child.poll() is None, child.communicate()
+        child.send_signal(signal.SIGINT)
+        sent = time.perf_counter()
+        _, err = child.communicate(timeout=60)
+        latency = time.perf_counter() - sent
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == EXIT_INTERRUPTED, err
+    assert err.strip() == "vec2vec-fast: interrupted", err
+    assert latency < 5.0, f"took {latency:.1f} s to exit after Ctrl-C"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "b.npy"]  # no model, no temporary file
+
+
+SIGINT_DISPOSITION = textwrap.dedent("""
+    import importlib, pkgutil, signal
+    import numpy as np
+
+    def handler():
+        h = signal.getsignal(signal.SIGINT)  # SIG_IGN, SIG_DFL, None or a function
+        return {signal.SIG_IGN: "SIG_IGN", signal.SIG_DFL: "SIG_DFL"}.get(h) or getattr(h, "__name__", repr(h))
+
+    before = handler()
+    import vec2vec_fast
+    for module in pkgutil.walk_packages(vec2vec_fast.__path__, "vec2vec_fast."):
+        if not module.name.endswith(".__main__"):  # every submodule: the GAN (torch), cluster helpers (dask), CLI
+            importlib.import_module(module.name)
+    x = np.random.default_rng(0).standard_normal((300, 8)).astype(np.float32)
+    vec2vec_fast.Aligner("mini", anchor_runs=1, refine1_iterations=1, refine1_sample=50, refine2_clusters=5).fit(x, x)
+    print(before, "->", handler())
+""")
+
+
+@POSIX
+@pytest.mark.slow  # two interpreters that import everything, torch and dask included
+def test_the_library_leaves_the_sigint_handler_alone():
+    """Importing and using the library changes nothing about Ctrl-C: started normally, Python's handler stays;
+    started with SIGINT ignored (a background job), it stays ignored, as for any Python program."""
+    def start(action):
+        # A launcher sets the disposition and execs the check, which inherits it as from a shell (no preexec_fn:
+        # it is unsafe in a process with threads).
+        launcher = (f"import os, signal, sys; signal.signal(signal.SIGINT, signal.{action}); "
+                    f"os.execv(sys.executable, [sys.executable, '-c', sys.argv[1]])")
+        return subprocess.Popen([sys.executable, "-c", launcher, SIGINT_DISPOSITION], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    children = {"default": start("SIG_DFL"), "ignored": start("SIG_IGN")}
+    outputs = {}
+    for name, child in children.items():
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err[-2000:]
+        outputs[name] = out.strip().splitlines()[-1]
+    assert outputs == {"default": "default_int_handler -> default_int_handler", "ignored": "SIG_IGN -> SIG_IGN"}, outputs

@@ -42,6 +42,7 @@ def at_one_and_two_threads(call):
 
 
 # ------------------------------------------------------------------------------------------------- threads: kernels
+@pytest.mark.slow  # test_kmeans.py compares 1 and 2 threads on fixed inputs in the default run
 @settings(max_examples=budget(12))
 @given(data=st.data(), spherical=st.booleans(), init=st.sampled_from(["k-means++", "random", "array"]))
 def test_kmeans_bits_do_not_depend_on_threads(data, spherical, init):
@@ -171,6 +172,7 @@ DIGEST = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # three fresh interpreters
 def test_same_seed_same_bytes_in_separate_processes():
     """Two fresh interpreters (different hash seeds, 1 and 2 threads) give the same digest of every randomized
     kernel and of a full mini fit; another seed gives another digest."""
@@ -219,6 +221,7 @@ PEAK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # two subprocesses, the larger one a 16,000-row pipeline
 def test_pipeline_memory_grows_linearly_in_n():
     """Peak memory of the whole pipeline (mini fit, transform, retrieval metrics over one n-row block, an n x n kNN
     search, a Procrustes fit) at n and 4n rows: O(n) growth is about 4x, an n x n float32 matrix alone would add

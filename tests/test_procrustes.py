@@ -23,7 +23,7 @@ def test_square_equals_scipy(rng, n, d):
     np.testing.assert_allclose(W, ref, atol=2e-5)
 
 
-@pytest.mark.parametrize("dx, dy", [(40, 90), (90, 40), (384, 768)])
+@pytest.mark.parametrize("dx, dy", [(40, 90), (90, 40), pytest.param(384, 768, marks=pytest.mark.slow)])
 def test_recovers_a_planted_semi_orthogonal_map(rng, dx, dy):
     Q = random_semi_orthogonal(rng, dx, dy)
     X = rng.standard_normal((2000, dx)).astype(np.float32)
@@ -36,7 +36,7 @@ def test_recovers_a_planted_semi_orthogonal_map(rng, dx, dy):
     assert np.abs(gram - np.eye(min(dx, dy))).max() < 1e-4
 
 
-@pytest.mark.parametrize("d", [384, 768, 1024])
+@pytest.mark.parametrize("d", [384, 768, pytest.param(1024, marks=pytest.mark.slow)])
 def test_orthogonal_to_float32_precision_at_embedding_sizes(rng, d):
     X = rng.standard_normal((3 * d, d)).astype(np.float32)
     Y = rng.standard_normal((3 * d, d)).astype(np.float32)  # unrelated: a badly conditioned cross-covariance
