@@ -21,7 +21,7 @@ import os
 import statistics
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
@@ -101,10 +101,11 @@ def run_one(impl: str, data: Dict[str, np.ndarray], settings: Dict[str, Any], se
             threads: int) -> Dict[str, Any]:
     """Fit once under the memory sampler; return wall time, stage seconds, peak extra MB and eval metrics."""
     if impl == OURS:
-        fit: Callable[[], Any] = lambda: fit_mini(data["a_train"], data["b_train"], mini_params(settings), seed=seed,
-                                                  n_threads=threads)
+        def fit() -> Any:
+            return fit_mini(data["a_train"], data["b_train"], mini_params(settings), seed=seed, n_threads=threads)
     else:
-        fit = lambda: reference_fit(data["a_train"], data["b_train"], seed=seed, **settings)
+        def fit() -> Any:
+            return reference_fit(data["a_train"], data["b_train"], seed=seed, **settings)
     time.sleep(0.3)  # let the previous run's BLAS/OpenMP threads go idle
     with limit_threads(threads):
         t0 = time.perf_counter()
@@ -113,7 +114,7 @@ def run_one(impl: str, data: Dict[str, np.ndarray], settings: Dict[str, Any], se
     if impl == OURS:
         pred, mean_b, seconds = result.map.transform(data["a_eval"]), result.mean_b, result.report["seconds"]
     else:
-        pred, mean_b, seconds = reference_result.map.transform(data["a_eval"]), result["mean_b"], result["seconds"]
+        pred, mean_b, seconds = reference_transform(result, data["a_eval"]), result["mean_b"], result["seconds"]
     metrics = retrieval_metrics(pred, preprocess(data["b_eval"], mean_b), block=len(pred))
     row = {"impl": impl, "seed": seed, "wall_s": wall, "seconds": dict(seconds), "peak_mem_mb": extra / 2**20,
            **{f"quality_{k}": v for k, v in metrics.items()}}
@@ -132,7 +133,8 @@ def run_one(impl: str, data: Dict[str, np.ndarray], settings: Dict[str, Any], se
 
 def summarise(impl: str, runs: List[Dict[str, Any]]) -> Dict[str, Any]:
     """Medians over seeds; top-1 spread and the count of failed seeds (top-1 < half the best seed's)."""
-    med = lambda key: statistics.median(r[key] for r in runs)
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
     top1 = [r["quality_top1"] for r in runs]
     out = {"impl": impl, "median_s": med("wall_s"), "min_s": min(r["wall_s"] for r in runs),
            "stage_median_s": {s: statistics.median(r["seconds"][s] for r in runs) for s in STAGES + ("total",)},

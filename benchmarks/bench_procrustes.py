@@ -28,8 +28,8 @@ def main() -> None:
         q, _ = np.linalg.qr(rng.standard_normal((d, d)))
         y = (x @ q + 0.5 * rng.standard_normal((args.n, d))).astype(np.float32)
         exact, _ = scipy.linalg.orthogonal_procrustes(x.astype(np.float64), y.astype(np.float64))
-        impls = {"vec2vec_fast": lambda: v2v.procrustes(x, y, n_threads=args.threads),
-                 "scipy": lambda: scipy.linalg.orthogonal_procrustes(x, y)[0]}
+        impls = {"vec2vec_fast": lambda x=x, y=y: v2v.procrustes(x, y, n_threads=args.threads),
+                 "scipy": lambda x=x, y=y: scipy.linalg.orthogonal_procrustes(x, y)[0]}
         rows = []
         with limit_threads(args.threads):
             timed = time_side_by_side(impls, args.repeat)

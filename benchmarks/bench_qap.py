@@ -47,9 +47,10 @@ def speed(args):
     A = centred_kernel(cent)
     B = centred_kernel(cent[rng.permutation(n)] + 0.1 * rng.standard_normal((n, 64)))
     for method in ("2opt", "faq"):
-        impls = {"vec2vec_fast": lambda: v2v.qap(A, B, method=method, n_restarts=restarts, seed=args.seed,
-                                                 n_threads=args.threads).score,
-                 "scipy (best of restarts)": lambda: scipy_best_of(A, B, method, restarts, args.seed)[1]}
+        impls = {"vec2vec_fast": lambda method=method: v2v.qap(A, B, method=method, n_restarts=restarts,
+                                                               seed=args.seed, n_threads=args.threads).score,
+                 "scipy (best of restarts)": lambda method=method: scipy_best_of(A, B, method, restarts,
+                                                                                  args.seed)[1]}
         with limit_threads(args.threads):
             timed = time_side_by_side(impls, args.repeat, inner=1 if args.quick else 10)
         scores = {name: float(r.pop("result")) for name, r in timed.items()}

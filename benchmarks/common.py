@@ -99,7 +99,7 @@ def time_side_by_side(impls: Dict[str, Callable[[], Any]], repeat: int, inner: i
             # they do not steal the cores from this one.
             time.sleep(0.3)
             t0 = time.perf_counter()
-            result, extra = peak_rss_during(lambda: [fn() for _ in range(inner)][-1])
+            result, extra = peak_rss_during(lambda fn=fn: [fn() for _ in range(inner)][-1])
             rec = out[name]
             rec["times_s"].append((time.perf_counter() - t0) / inner)
             rec["peak_mem_mb"] = max(rec["peak_mem_mb"], extra / 2**20)

@@ -316,7 +316,7 @@ def plot_stages(records: List[Tuple[Path, Dict[str, Any]]], path: Path) -> Optio
     for i, stage in enumerate(order):
         widths = [stages.get(stage, 0.0) for _, stages in bars]
         ax.barh(range(len(bars)), widths, left=left, color=colors(i % 10), label=stage)
-        left = [l + w for l, w in zip(left, widths)]
+        left = [start + w for start, w in zip(left, widths)]
     for y, total in enumerate(left):
         ax.text(total, y, f" {total:.1f} s", va="center", fontsize=8)
     ax.set_yticks(range(len(bars)))

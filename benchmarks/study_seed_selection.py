@@ -91,7 +91,8 @@ def main() -> None:
         scores = [r[c] for r in rows]
         pick = rows[int(np.argmax(scores))]
         summary["criteria"][c] = {"spearman_with_top1": spearman(scores, top1), "picked_seed": pick["seed"],
-                                  "picked_top1": pick["quality_top1"], "picked_is_failed": pick["quality_top1"] < 0.5 * best}
+                                  "picked_top1": pick["quality_top1"],
+                                  "picked_is_failed": pick["quality_top1"] < 0.5 * best}
         print(f"{c:<26} spearman vs top-1 {summary['criteria'][c]['spearman_with_top1']:+.2f}; picks seed "
               f"{pick['seed']} (top-1 {pick['quality_top1']:.4f}; best {best:.4f})")
     print(f"failed seeds: {summary['failed_seeds']}")

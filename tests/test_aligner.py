@@ -72,7 +72,8 @@ def test_save_load_round_trip(tmp_path, pairs, request, which):
     loaded = Aligner.load(path)
     a, b = pairs
     np.testing.assert_array_equal(loaded.transform(a[1600:]), fitted.transform(a[1600:]))
-    np.testing.assert_array_equal(loaded.inverse_transform(b[1600:], raw=True), fitted.inverse_transform(b[1600:], raw=True))
+    np.testing.assert_array_equal(loaded.inverse_transform(b[1600:], raw=True),
+                                  fitted.inverse_transform(b[1600:], raw=True))
     assert loaded.method == fitted.method and loaded.params == fitted.params and loaded.seed_ == fitted.seed_
     assert json.dumps(loaded.report_, sort_keys=True) == json.dumps(
         json.loads(json.dumps(fitted.report_, default=float)), sort_keys=True)

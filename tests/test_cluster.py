@@ -14,7 +14,7 @@ distributed = pytest.importorskip("distributed")
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from vec2vec_fast import cluster  # noqa: E402  (after the importorskips: needs the dask extra)
+from vec2vec_fast import cluster
 
 DATA = Path(__file__).parent / "data" / "minilm_mpnet_wordnet_2k.npz"
 TINY = {"anchor_runs": 2, "refine1_iterations": 3, "refine1_sample": 200, "refine2_clusters": 20}

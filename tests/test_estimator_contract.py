@@ -11,9 +11,9 @@ from vec2vec_fast import Aligner, methods
 from vec2vec_fast.errors import NotFittedError
 
 sklearn = pytest.importorskip("sklearn")
-from sklearn.base import clone  # noqa: E402
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError  # noqa: E402
-from sklearn.utils import estimator_checks  # noqa: E402
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+from sklearn.utils import estimator_checks
 
 TINY = {"anchor_runs": 2, "refine1_iterations": 3, "refine1_sample": 100, "refine2_clusters": 10,
         "anchor_clusters": 8}

@@ -10,8 +10,7 @@ import threading
 import numpy as np
 import pytest
 
-from vec2vec_fast.io import (AtomicFile, VectorWriter, atomic_output, current_umask, jsonable, save_vectors,
-                             write_fvecs)
+from vec2vec_fast.io import AtomicFile, VectorWriter, atomic_output, current_umask, jsonable, save_vectors, write_fvecs
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 

@@ -7,8 +7,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from vec2vec_fast import Aligner, ModelFileError  # noqa: E402
-from vec2vec_fast.gan import build_translator, load_checkpoint, train_gan  # noqa: E402
+from vec2vec_fast import Aligner, ModelFileError
+from vec2vec_fast.gan import build_translator, load_checkpoint, train_gan
 
 TINY = dict(depth=3, transform_depth=2, d_adapter=32, d_hidden=32, d_transform=32, disc_depth=2, disc_dim=16,
             bs=32, warmup_length=0, val_size=64, val_bs=64, log_every=0, epochs=2.0, lr=1e-3, disc_lr=1e-3)

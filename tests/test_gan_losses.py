@@ -5,11 +5,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from vec2vec_fast.configs import load_config  # noqa: E402
-from vec2vec_fast.gan import GanTrainer  # noqa: E402
-from vec2vec_fast.gan.adversary import lr_lambda  # noqa: E402
-from vec2vec_fast.gan.losses import (cosine_loss, discriminator_loss, generator_loss, gradient_penalty,  # noqa: E402
-                                     vsp_loss)
+from vec2vec_fast.configs import load_config
+from vec2vec_fast.gan import GanTrainer
+from vec2vec_fast.gan.adversary import lr_lambda
+from vec2vec_fast.gan.losses import cosine_loss, discriminator_loss, generator_loss, gradient_penalty, vsp_loss
 
 F = torch.nn.functional
 

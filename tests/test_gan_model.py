@@ -4,8 +4,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from vec2vec_fast.configs import load_config  # noqa: E402
-from vec2vec_fast.gan import Discriminator, MLPWithResidual, Translator, build_translator  # noqa: E402
+from vec2vec_fast.configs import load_config
+from vec2vec_fast.gan import Discriminator, MLPWithResidual, Translator, build_translator
 
 TINY = dict(depth=3, transform_depth=3, d_adapter=32, d_hidden=24, d_transform=40, disc_depth=3, disc_dim=16)
 

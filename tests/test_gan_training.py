@@ -6,10 +6,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from vec2vec_fast.configs import load_config  # noqa: E402
-from vec2vec_fast.gan import GanDivergedError, GanTrainer, train_gan  # noqa: E402
-from vec2vec_fast.gan import fit as fit_module  # noqa: E402
-from vec2vec_fast.gan.data import prepare_data  # noqa: E402
+from vec2vec_fast.configs import load_config
+from vec2vec_fast.gan import (
+    GanDivergedError,
+    GanTrainer,
+    fit as fit_module,
+    train_gan,
+)
+from vec2vec_fast.gan.data import prepare_data
 
 TINY = dict(depth=3, transform_depth=3, d_adapter=32, d_hidden=32, d_transform=32, disc_depth=3, disc_dim=32,
             bs=32, warmup_length=0, val_size=64, val_bs=64, log_every=0, epochs=1.0, lr=1e-3, disc_lr=1e-3)

@@ -234,4 +234,5 @@ def test_the_library_leaves_the_sigint_handler_alone():
         out, err = child.communicate(timeout=300)
         assert child.returncode == 0, err[-2000:]
         outputs[name] = out.strip().splitlines()[-1]
-    assert outputs == {"default": "default_int_handler -> default_int_handler", "ignored": "SIG_IGN -> SIG_IGN"}, outputs
+    expected = {"default": "default_int_handler -> default_int_handler", "ignored": "SIG_IGN -> SIG_IGN"}
+    assert outputs == expected, outputs

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vec2vec_fast.io import (VectorWriter, inspect_vectors, iter_chunks, open_vectors, save_vectors, write_fvecs)
+from vec2vec_fast.io import VectorWriter, inspect_vectors, iter_chunks, open_vectors, save_vectors, write_fvecs
 
 
 def _xvecs_bytes(x: np.ndarray, value_dtype: str) -> bytes:

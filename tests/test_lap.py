@@ -19,7 +19,7 @@ def assert_valid(rows, cols, shape):
 @pytest.mark.parametrize("shape", [(1, 1), (2, 2), (9, 9), (64, 64), (5, 13), (13, 5), (1, 7), (40, 100), (100, 40)])
 @pytest.mark.parametrize("maximize", [False, True])
 def test_reaches_scipys_optimum(rng, shape, maximize):
-    for trial in range(3):
+    for _trial in range(3):
         cost = rng.standard_normal(shape) * 10 ** rng.uniform(-2, 3)
         rows, cols = v2v.linear_sum_assignment(cost, maximize=maximize)
         assert_valid(rows, cols, shape)

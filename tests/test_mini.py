@@ -172,7 +172,8 @@ def _resident_file_bytes():
     pytest.fail("/proc/self/status has no RssFile line")
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="resident-memory accounting is read from Linux /proc")
+@pytest.mark.skipif(not Path("/proc/self/status").exists(),
+                    reason="resident-memory accounting is read from Linux /proc")
 def test_a_sampled_memory_map_does_not_become_resident(tmp_path):
     """Reading 1 row in 8 of a mapped file faults in nearly all its pages (readahead); the sampler must drop them."""
     from vec2vec_fast.mini import _training_rows

@@ -51,7 +51,10 @@ def test_exact_lowers_the_error_when_dx_exceeds_dy(rng):
     Q = random_semi_orthogonal(rng, dx, dy)
     Y = (X @ Q + 0.3 * rng.standard_normal((1500, dy))).astype(np.float32)
     closed, exact = v2v.procrustes(X, Y), v2v.procrustes(X, Y, exact=True)
-    error = lambda W: np.linalg.norm(X @ W - Y)  # noqa: E731
+
+    def error(W):
+        return np.linalg.norm(X @ W - Y)
+
     assert error(exact) < error(closed) * 0.99
     assert np.abs(exact.T @ exact - np.eye(dy)).max() < 1e-5
     # No orthonormal-column map with a lower error nearby: random small rotations of the optimum only make it worse.

@@ -43,7 +43,7 @@ def test_random_start_faq_handles_centred_kernels(rng):
 @pytest.mark.parametrize("n", [8, 20, 30])
 @pytest.mark.parametrize("maximize", [True, False])
 def test_2opt_never_below_scipy_from_the_same_start(rng, n, maximize):
-    for trial in range(5):
+    for _trial in range(5):
         A, B = rng.standard_normal((n, n)), rng.standard_normal((n, n))  # not symmetric: the general delta formula
         start = rng.permutation(n)
         ours = v2v.qap(A, B, method="2opt", n_restarts=1, maximize=maximize, init=start)
@@ -60,7 +60,7 @@ def test_2opt_never_below_scipy_from_the_same_start(rng, n, maximize):
 @pytest.mark.parametrize("n", [10, 25])
 @pytest.mark.parametrize("maximize", [True, False])
 def test_faq_never_below_scipy_from_the_same_start(rng, n, maximize):
-    for trial in range(5):
+    for _trial in range(5):
         A, B = rng.standard_normal((n, n)), rng.standard_normal((n, n))
         K = rng.uniform(size=(n, n))
         for _ in range(500):  # a doubly stochastic start

@@ -39,7 +39,7 @@ def test_non_finite_values_are_located(x, value, shown):
         v2v.kmeans(x, 2)
     with pytest.raises(ValueError, match=rf"base contains a non-finite value {shown} at row 7, column 2"):
         v2v.knn(np.ones((1, 4)), x, 2)
-    with pytest.raises(ValueError, match=rf"queries contains .* at row 7, column 2"):
+    with pytest.raises(ValueError, match=r"queries contains .* at row 7, column 2"):
         v2v.knn(x, np.ones((3, 4)), 2)
 
 

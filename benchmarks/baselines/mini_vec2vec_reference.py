@@ -127,7 +127,8 @@ def refine2(a: np.ndarray, b: np.ndarray, w: np.ndarray, clusters: int, smoothin
     clusters = min(clusters, len(a), len(b))  # only bites on toy data; the notebook would fail there
     centers_a = KMeans(n_clusters=clusters, random_state=_seed(rng)).fit(a).cluster_centers_
     # An explicit init array means one init; n_init=1 is what sklearn does then, stated to avoid its warning.
-    centers_b = KMeans(n_clusters=clusters, init=centers_a @ w, n_init=1, random_state=_seed(rng)).fit(b).cluster_centers_
+    centers_b = KMeans(n_clusters=clusters, init=centers_a @ w, n_init=1,
+                       random_state=_seed(rng)).fit(b).cluster_centers_
     w_new = procrustes(centers_a, centers_b)
     return ((1 - smoothing) * w + smoothing * w_new).astype(np.float32)
 

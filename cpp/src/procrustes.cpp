@@ -1,12 +1,13 @@
 // Procrustes: the cross-covariance is the O(n d^2) part and runs in parallel over fixed column slabs of the output
 // (each entry summed by one thread in row-block order: the same bits for any thread count); the polar factor of the
-// small d_x x d_y matrix comes from an SVD in float64.
+// small d_x x d_y matrix comes from an SVD (polar_svd_*.cpp: each SVD instantiation is the slowest code to compile,
+// so each has a file of its own and the two build in parallel).
 #include "vec2vec_fast/procrustes.hpp"
 
-#include <Eigen/SVD>
 #include <algorithm>
 #include <string>
 
+#include "polar_svd.hpp"
 #include "vec2vec_fast/parallel.hpp"
 
 namespace v2v {
@@ -59,11 +60,9 @@ RowMatrixXd polar_factor(const RowMatrixXd& M, bool single) {
     // Scaled to unit max-norm first so float32 cannot overflow or underflow; the polar factor is scale-free.
     const double scale = M.cwiseAbs().maxCoeff();
     const Eigen::MatrixXf Mf = (scale > 0 ? RowMatrixXd(M / scale) : M).cast<float>();
-    Eigen::BDCSVD<Eigen::MatrixXf> svd(Mf, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    return (svd.matrixU() * svd.matrixV().transpose()).cast<double>();
+    return detail::polar_factor_float(Mf);
   }
-  Eigen::BDCSVD<Eigen::MatrixXd> svd(M, Eigen::ComputeThinU | Eigen::ComputeThinV);
-  return svd.matrixU() * svd.matrixV().transpose();
+  return detail::polar_factor_double(M);
 }
 
 RowMatrixXf procrustes(ConstMatrixRef X, ConstMatrixRef Y, const Eigen::Ref<const Eigen::VectorXf>& weights,

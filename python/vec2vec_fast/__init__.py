@@ -1,7 +1,8 @@
 """vec2vec_fast: translate embeddings between embedding models without paired data.
 
-The C++ kernels (k-means, exact top-k search, linear and quadratic assignment, Procrustes) live in the private module ``vec2vec_fast._core``; use the
-validated wrappers exported here.
+The C++ kernels (k-means, exact top-k search, linear and quadratic assignment, Procrustes) live in the private module
+``vec2vec_fast._core``; use the validated wrappers exported here. ``Aligner`` is the estimator; its methods are in
+:mod:`vec2vec_fast.methods`.
 """
 
 from __future__ import annotations

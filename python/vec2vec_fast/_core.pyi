@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['build_info', 'cross_covariance', 'kmeans', 'knn', 'knn_mean', 'linear_sum_assignment', 'matmul_rows', 'polar_factor', 'procrustes', 'qap', 'scan_finite']
+__all__: list[str] = ['base_factors', 'build_info', 'cross_covariance', 'kmeans', 'knn', 'knn_mean', 'knn_mean_prepared', 'linear_sum_assignment', 'matmul_rows', 'max_threads', 'polar_factor', 'procrustes', 'qap', 'scan_finite']
+def base_factors(base: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, 1]"]:
+    """
+    The per-row factors a search computes for base (float32 (n,); empty for 'ip'), to search it many times.
+    """
 def build_info() -> dict:
     ...
 def cross_covariance(X: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], Y: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], weights: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, 1]"], n_threads: typing.SupportsInt | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
@@ -24,6 +28,10 @@ def knn_mean(queries: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m,
     """
     Mean of values rows at each query's k nearest base rows.
     """
+def knn_mean_prepared(queries: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], base: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], values: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], factors: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, 1]"], k: typing.SupportsInt | typing.SupportsIndex, metric: str, n_threads: typing.SupportsInt | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]"]:
+    """
+    knn_mean with the base's factors from base_factors (the same bits, without recomputing them).
+    """
 def linear_sum_assignment(cost: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.c_contiguous"], maximize: bool) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.int64], "[m, 1]"], typing.Annotated[numpy.typing.NDArray[numpy.int64], "[m, 1]"]]:
     """
     Exact linear assignment: (rows, cols) int64.
@@ -31,6 +39,10 @@ def linear_sum_assignment(cost: typing.Annotated[numpy.typing.NDArray[numpy.floa
 def matmul_rows(X: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], W: typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]", "flags.c_contiguous"], n_threads: typing.SupportsInt | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float32], "[m, n]"]:
     """
     X W, each row summed in a fixed order: the same bits for any batch, chunking or thread count.
+    """
+def max_threads() -> int:
+    """
+    The OpenMP thread limit in force (omp_get_max_threads: OMP_NUM_THREADS, threadpoolctl's limit).
     """
 def polar_factor(M: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.c_contiguous"], single: bool) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
     """

@@ -93,7 +93,8 @@ def sample_rows(source: Any, n: int, *, seed: SeedLike = 0, column: Optional[str
     the chosen rows of its own blocks and only those travel. Returns them in source order as a numpy array (its
     dtype), ready for ``Aligner.fit``:
 
-    >>> aligner = Aligner("mini").fit(sample_rows(a, 100_000, seed=1), sample_rows(b, 100_000, seed=2))  # doctest: +SKIP
+    >>> aligner = Aligner("mini").fit(sample_rows(a, 100_000, seed=1),
+    ...                               sample_rows(b, 100_000, seed=2))  # doctest: +SKIP
     """
     da = _require("dask.array")
     arr = read_parquet_vectors(source, column) if column is not None else source
@@ -171,7 +172,8 @@ def _column_matrix(chunk: Any, column: str, dim: int, where: str) -> np.ndarray:
 def _read_file(path: str, fs: Any, column: str, dim: int, dtype: np.dtype) -> np.ndarray:
     pq = _require("pyarrow.parquet")
     with pq.ParquetFile(path, filesystem=fs) as pf:
-        blocks = [_column_matrix(b.column(0), column, dim, path) for b in pf.iter_batches(_BATCH_ROWS, columns=[column])]
+        batches = pf.iter_batches(_BATCH_ROWS, columns=[column])
+        blocks = [_column_matrix(b.column(0), column, dim, path) for b in batches]
     return np.concatenate(blocks).astype(dtype, copy=False) if blocks else np.empty((0, dim), dtype=dtype)
 
 

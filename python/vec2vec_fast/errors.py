@@ -24,7 +24,7 @@ def _not_fitted_error() -> type:
             from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
             bases = (SklearnNotFittedError,)
-        except Exception:  # a broken scikit-learn install must not break ours  # noqa: BLE001
+        except Exception:  # a broken scikit-learn install must not break ours
             pass
     return type("NotFittedError", bases, {
         "__doc__": "Raised when transform, inverse_transform or save is called before fit.",
@@ -43,4 +43,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ModelFileError", "NotFittedError", "not_fitted"]
+__all__ = ["ModelFileError", "NotFittedError", "not_fitted"]  # noqa: F822 - NotFittedError comes from __getattr__

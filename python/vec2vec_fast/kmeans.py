@@ -11,7 +11,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from ._numerics import Magnitudes, range_exponent, scale_by_power_of_two, unit_rows_where_needed
-from ._validation import SeedLike, as_float32_matrix_with_range, check_choice, check_count, check_int, resolve_n_threads, resolve_seed
+from ._validation import (
+    SeedLike,
+    as_float32_matrix_with_range,
+    check_choice,
+    check_count,
+    check_int,
+    resolve_n_threads,
+    resolve_seed,
+)
 
 INITS = ("k-means++", "random")
 # Small-k runs sum centroids during the assignment pass while the per-block partial sums stay under this size.

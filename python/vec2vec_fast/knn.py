@@ -9,7 +9,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from ._numerics import Magnitudes, range_exponent, scale_by_power_of_two, unit_rows_where_needed
-from ._validation import as_float32_matrix, as_float32_matrix_with_range, check_choice, check_int, check_same_dim, resolve_n_threads
+from ._validation import (
+    as_float32_matrix,
+    as_float32_matrix_with_range,
+    check_choice,
+    check_int,
+    check_same_dim,
+    resolve_n_threads,
+)
 
 METRICS = ("ip", "cosine", "l2")
 

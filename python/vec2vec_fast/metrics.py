@@ -7,8 +7,8 @@ from typing import Dict
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float32_matrix, check_int, check_same_dim
 from ._numerics import unit_rows  # float64 norms: exact for any finite row
+from ._validation import as_float32_matrix, check_int, check_same_dim
 
 _QUERY_CHUNK = 1024  # queries scored at once: a chunk x block float32 score matrix (32 MB at block 8192)
 

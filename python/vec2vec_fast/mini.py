@@ -25,8 +25,6 @@ from .mini_params import SCHEMA, MiniParams
 from .procrustes import orthogonalize, procrustes
 from .qap import qap
 
-
-
 _PROBE_ROWS = 2_000  # A rows on which the label-free matching score of every candidate seed is computed
 
 
@@ -156,7 +154,7 @@ def _fit_one(a: np.ndarray, b: np.ndarray, target: PreparedTarget, params: MiniP
 def fit_mini(
     X_a: ArrayLike,
     X_b: ArrayLike,
-    params: MiniParams = MiniParams(),
+    params: MiniParams = MiniParams(),  # noqa: B008 - frozen dataclass: an immutable default
     *,
     seed: SeedLike = 0,
     n_threads: Optional[int] = None,

@@ -7,8 +7,19 @@ import json
 
 import numpy as np
 
-from ._common import (CommandError, Console, add_chunk_rows, add_common, apply_in_chunks, check_chunk_rows,
-                      check_dim, load_input, load_model, model_dims, open_input)
+from ._common import (
+    CommandError,
+    Console,
+    add_chunk_rows,
+    add_common,
+    apply_in_chunks,
+    check_chunk_rows,
+    check_dim,
+    load_input,
+    load_model,
+    model_dims,
+    open_input,
+)
 
 
 def register(subparsers) -> argparse.ArgumentParser:

@@ -6,9 +6,7 @@ import argparse
 import json
 import statistics
 from pathlib import Path
-from typing import Any, Dict, Iterator, Tuple
-
-import numpy as np
+from typing import Any, Iterator, Tuple
 
 from ..model_file import read_metadata
 from ._common import file_size, load_model

@@ -87,7 +87,6 @@ def run(args: argparse.Namespace) -> int:
     val_a = _load(args.val_a, "--val-a") if args.val_a else None
     val_b = _load(args.val_b, "--val-b") if args.val_b else None
     from ..gan import GanDivergedError, train_gan
-
     from ._common import Heartbeat, stderr_is_terminal
 
     quiet = args.quiet

@@ -5,8 +5,19 @@ from __future__ import annotations
 import argparse
 import time
 
-from ._common import (Console, add_chunk_rows, add_common, apply_in_chunks, check_chunk_rows, check_dim, elapsed,
-                      file_size, load_model, model_dims, open_input)
+from ._common import (
+    Console,
+    add_chunk_rows,
+    add_common,
+    apply_in_chunks,
+    check_chunk_rows,
+    check_dim,
+    elapsed,
+    file_size,
+    load_model,
+    model_dims,
+    open_input,
+)
 
 
 def register(subparsers) -> argparse.ArgumentParser:

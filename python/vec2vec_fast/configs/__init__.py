@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
 

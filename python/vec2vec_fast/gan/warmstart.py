@@ -18,8 +18,8 @@ from typing import Any, Callable, Dict, Optional, Tuple
 import numpy as np
 import torch
 
-from ..configs import GanConfig
 from .._numerics import unit_rows
+from ..configs import GanConfig
 from ..mini import fit_mini
 from .data import TrainData
 from .losses import cosine_loss

@@ -12,8 +12,19 @@ Examples
 
 from .atomic import AtomicFile, atomic_output, check_output_path, current_umask, jsonable
 from .sampling import read_sampled_rows, release_mapped_rows
-from .vectors import (READ_SUFFIXES, WRITE_SUFFIXES, PathLike, VectorFile, VectorWriter, inspect_vectors, iter_chunks,
-                      open_vectors, save_vectors, write_fvecs)
+from .vectors import (
+                      READ_SUFFIXES,
+                      WRITE_SUFFIXES,
+                      PathLike,
+                      VectorFile,
+                      VectorWriter,
+                      inspect_vectors,
+                      iter_chunks,
+                      open_vectors,
+                      save_vectors,
+                      write_fvecs,
+)
 
-__all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "PathLike", "AtomicFile", "VectorFile", "VectorWriter", "atomic_output", "check_output_path", "current_umask",
-           "inspect_vectors", "iter_chunks", "jsonable", "open_vectors", "read_sampled_rows", "release_mapped_rows", "save_vectors", "write_fvecs"]
+__all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "AtomicFile", "PathLike", "VectorFile", "VectorWriter", "atomic_output",
+           "check_output_path", "current_umask", "inspect_vectors", "iter_chunks", "jsonable", "open_vectors",
+           "read_sampled_rows", "release_mapped_rows", "save_vectors", "write_fvecs"]

@@ -16,9 +16,9 @@ from typing import Any, BinaryIO, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
-PathLike = Union[str, "os.PathLike[str]"]
-
 from .atomic import AtomicFile, check_output_path
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 READ_SUFFIXES = (".npy", ".npz", ".fvecs", ".ivecs", ".bvecs")
 WRITE_SUFFIXES = (".npy", ".npz", ".fvecs")
