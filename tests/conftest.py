@@ -26,7 +26,7 @@ def one_torch_thread():
 def sigint_raises_keyboard_interrupt():
     """SIGINT raises KeyboardInterrupt during the test, however pytest was started; the previous handler afterwards.
 
-    A process started in the background (`cmd &`, nohup, many CI runners and job schedulers) inherits SIGINT as
+    A process started in the background (`cmd &`, nohup, some CI runners and job schedulers) inherits SIGINT as
     ignored, and Python then leaves it ignored (it installs its KeyboardInterrupt handler only over the default
     action), so a test that sends itself SIGINT must install the handler it relies on."""
     if not hasattr(signal, "SIGINT") or threading.current_thread() is not threading.main_thread():

@@ -22,9 +22,13 @@ TINY = {"anchor_runs": 2, "refine1_iterations": 3, "refine1_sample": 200, "refin
 
 @pytest.fixture(scope="module")
 def client():
-    """Two worker processes, one thread each, on 127.0.0.1; every dask computation in this module runs there."""
+    """Two worker processes, one thread each, on 127.0.0.1; every dask computation in this module runs there.
+
+    The scheduler's HTTP server (metrics; the dashboard too when bokeh is installed) listens on a free port: without
+    an address it tries 8787 and, when another process holds it (a second test run, someone's dask dashboard), warns
+    that it moved, an error under filterwarnings=error."""
     cluster_ = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                        dashboard_address=None, worker_dashboard_address=None)
+                                        dashboard_address="127.0.0.1:0", worker_dashboard_address=None)
     with cluster_, distributed.Client(cluster_) as c:
         c.wait_for_workers(2, timeout=60)
         yield c
