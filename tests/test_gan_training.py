@@ -7,12 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from vec2vec_fast.configs import load_config
-from vec2vec_fast.gan import (
-    GanDivergedError,
-    GanTrainer,
-    fit as fit_module,
-    train_gan,
-)
+from vec2vec_fast.gan import GanDivergedError, GanTrainer, fit as fit_module, train_gan
 from vec2vec_fast.gan.data import prepare_data
 
 TINY = dict(depth=3, transform_depth=3, d_adapter=32, d_hidden=32, d_transform=32, disc_depth=3, disc_dim=32,
