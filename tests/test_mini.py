@@ -176,13 +176,13 @@ def _resident_file_bytes():
                     reason="resident-memory accounting is read from Linux /proc")
 def test_a_sampled_memory_map_does_not_become_resident(tmp_path):
     """Reading 1 row in 8 of a mapped file faults in nearly all its pages (readahead); the sampler must drop them."""
-    from vec2vec_fast.mini import _training_rows
+    from vec2vec_fast.mini import training_rows
 
     x = np.random.default_rng(0).standard_normal((160_000, 64)).astype(np.float32)  # 41 MB
     np.save(tmp_path / "x.npy", x)
     mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
     before = _resident_file_bytes()
-    sample = _training_rows(mapped, "X", 20_000, np.random.default_rng(1), 1)
+    sample = training_rows(mapped, "X", 20_000, np.random.default_rng(1), 1)
     grown = _resident_file_bytes() - before
     assert grown < 0.2 * x.nbytes, f"{grown / 2**20:.0f} MB of the {x.nbytes / 2**20:.0f} MB file stayed resident"
     rows = np.sort(np.random.default_rng(1).choice(160_000, 20_000, replace=False))

@@ -66,7 +66,7 @@ def check_params(params: MiniParams) -> None:
     SCHEMA.check(asdict(params))
 
 
-def _training_rows(x: Any, name: str, max_rows: int, rng: np.random.Generator, threads: int) -> np.ndarray:
+def training_rows(x: Any, name: str, max_rows: int, rng: np.random.Generator, threads: int) -> np.ndarray:
     """The rows the fit works on: all of them, or a seeded sample of ``max_rows``, gathered in file order and in
     chunks, so a memory-mapped input is never resident whole. Validated as float32 either way."""
     shape = getattr(x, "shape", None)
@@ -186,8 +186,8 @@ def fit_mini(
         raise ValueError(f"seed={base_seed} leaves no room for n_seeds={params.n_seeds} consecutive seeds")
     # Row sampling and the selection probe use their own stream, so the fit's stream is the same with or without.
     side_rng = np.random.default_rng([base_seed, 1])
-    a_raw = _training_rows(X_a, "X_a", params.max_rows, side_rng, threads)
-    b_raw = _training_rows(X_b, "X_b", params.max_rows, side_rng, threads)
+    a_raw = training_rows(X_a, "X_a", params.max_rows, side_rng, threads)
+    b_raw = training_rows(X_b, "X_b", params.max_rows, side_rng, threads)
     c = params.anchor_clusters
     if c > min(len(a_raw), len(b_raw)):
         raise ValueError(f"anchor_clusters={c} exceeds the smaller side's {min(len(a_raw), len(b_raw))} rows")
