@@ -25,6 +25,9 @@ def _option_owners() -> Dict[str, List[str]]:
 def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "align", help="learn a map from space A to space B and save it as one model file",
+        # The generated usage would list every hyperparameter of every method: --help lists them below, grouped.
+        usage="%(prog)s A B -o MODEL [--method METHOD] [--seed N] [--threads N] [--overwrite] [-q] "
+              "[--param KEY=VALUE] [--HYPERPARAMETER VALUE ...]",
         description="Learn a map from embedding space A to space B from two files of vectors and save it (one .npz "
                     "file: arrays plus JSON metadata). mini and gan need no pairs: A's and B's rows may be "
                     "different texts and counts. procrustes is the supervised baseline: row i of A and row i of B "
