@@ -157,9 +157,8 @@ class PreparedTarget:
         """The queries as the search takes them: as given when their scale is safe (no copy), else rescaled exactly
         as :func:`knn_mean`'s validation would (cosine: far-out rows normalised; ip: a power-of-two scale)."""
         q = np.require(queries, dtype=np.float32, requirements=["C", "A"])
-        row_max = np.abs(q).max(axis=1, initial=0.0)
-        nonzero = row_max[row_max > 0]
-        top, low = (float(nonzero.max()), float(nonzero.min())) if nonzero.size else (0.0, 0.0)
+        # The magnitudes from the same C++ pass knn_mean's validation uses, so the two paths cannot decide apart.
+        _, _, top, low = _core.scan_finite(q, self.n_threads)
         if self.metric == "cosine":
-            return unit_rows_where_needed(q, Magnitudes(top, low))
-        return scale_by_power_of_two(q, range_exponent(top))
+            return unit_rows_where_needed(q, Magnitudes(float(top), float(low)))
+        return scale_by_power_of_two(q, range_exponent(float(top)))

@@ -185,10 +185,6 @@ class Schema(Mapping[str, Param]):
     def defaults(self) -> Dict[str, Any]:
         return {name: p.default for name, p in self._params.items()}
 
-    def complete(self, values: Mapping[str, Any]) -> Dict[str, Any]:
-        """Every parameter: the defaults with ``values`` (checked) on top."""
-        return {**self.defaults(), **self.check(values)}
-
     def add_arguments(self, group: Any, *, dest_prefix: str, skip: Iterable[str] = ()) -> None:
         """One ``--name-with-dashes`` option per parameter on an argparse parser or group, typed by the schema
         (``--flag/--no-flag`` for booleans); an option not given is absent from the namespace (SUPPRESS), so only
