@@ -64,6 +64,28 @@ def planted_pair(rng, d_a, d_b, n=2000, clusters=30, noise=0.2):
     return draw(n), draw(n) @ Q, Q, draw
 
 
+def planted_mixture(rng, d_a, d_b, clusters=40, spread=1.0):
+    """(draw, Q): draw(m) samples m rows of an overlapping Gaussian mixture in d_a dims whose clusters each have their
+    own random anisotropic covariance; Q (d_a, d_b) has orthonormal rows. Unpaired B rows are draw(m) @ Q.
+
+    Unlike :func:`planted_pair` (tight isotropic clusters: only the centres are identifiable), these rows have
+    structure at every scale, as real embeddings do, so a map can be scored by paired top-1 on fresh draws. Larger
+    ``spread`` blurs the clusters together until the map can no longer be found from a few thousand rows."""
+    centres = rng.standard_normal((clusters, d_a))
+    shapes = (rng.standard_normal((clusters, d_a, d_a)) * (spread / np.sqrt(d_a))
+              * rng.uniform(0.3, 1.5, (clusters, 1, d_a)))
+    weights = rng.dirichlet(np.full(clusters, 5.0))
+    q, _ = np.linalg.qr(rng.standard_normal((d_b, d_b)))
+    Q = q[:d_a].astype(np.float32)
+
+    def draw(m):
+        labels = rng.choice(clusters, m, p=weights)
+        noise = rng.standard_normal((m, d_a))
+        return (centres[labels] + np.einsum("nd,nde->ne", noise, shapes[labels])).astype(np.float32)
+
+    return draw, Q
+
+
 # --- hypothesis profiles (property and fuzz tests) --------------------------------------------------------------
 # "ci" (default): reproducible (derandomize: the same cases on every run), no deadline (2 shared cores make per-case
 # timings noisy), sized so the whole property and fuzz suite stays well under a minute. "thorough": many more cases,

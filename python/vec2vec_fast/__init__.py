@@ -12,7 +12,7 @@ from typing import Any, Dict
 
 from . import _core, metrics
 from .aligner import Aligner
-from .errors import ModelFileError
+from .errors import AlignmentFailedWarning, ModelFileError
 from .kmeans import KMeansResult, kmeans
 from .knn import knn, knn_mean
 from .lap import linear_sum_assignment
@@ -41,6 +41,7 @@ def build_info() -> Dict[str, Any]:
 
 
 __all__ = [
+    "AlignmentFailedWarning",
     "Aligner",
     "KMeansResult",
     "ModelFileError",

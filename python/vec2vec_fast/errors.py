@@ -16,6 +16,11 @@ class ModelFileError(ValueError):
     """A model file that is not one of ours, is corrupt, or comes from an incompatible version or method."""
 
 
+class AlignmentFailedWarning(UserWarning):
+    """``fit`` finished but its label-free confidence says the map did not align the two spaces (``report_["status"]
+    == "failed"``). Make it an error with ``warnings.simplefilter("error", AlignmentFailedWarning)``."""
+
+
 @functools.lru_cache(maxsize=None)
 def _not_fitted_error() -> type:
     bases: tuple = (ValueError, AttributeError)
@@ -43,4 +48,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ModelFileError", "NotFittedError", "not_fitted"]  # noqa: F822 - NotFittedError comes from __getattr__
+__all__ = ["AlignmentFailedWarning", "ModelFileError", "NotFittedError", "not_fitted"]  # noqa: F822 - NotFittedError comes from __getattr__

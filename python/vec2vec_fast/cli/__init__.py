@@ -20,6 +20,7 @@ from ._common import CommandError
 
 PROG = "vec2vec-fast"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_MISSING_EXTRA, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 3, 130, 141
+EXIT_ALIGNMENT_FAILED = align.EXIT_ALIGNMENT_FAILED
 
 EPILOG = f"""\
 exit status:
@@ -28,6 +29,8 @@ exit status:
        that exists (without --overwrite), a corrupt or foreign model file, a bad hyperparameter value
   {EXIT_USAGE}    a command-line usage error (unknown option, missing argument)
   {EXIT_MISSING_EXTRA}    an optional dependency is missing (train/--method gan need the gan extra: torch)
+  {EXIT_ALIGNMENT_FAILED}    align: the map's label-free confidence says the fit failed (the model is not written;
+       --allow-failed writes it and exits 0)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
   {EXIT_BROKEN_PIPE}  the output pipe closed early (e.g. `| head`)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from typing import Any, Dict, List
 
 from .. import methods
+from ..errors import AlignmentFailedWarning
 from ._common import CommandError, Console, add_common, elapsed, file_size, load_input, open_input
 
 _DEST = "param_"  # argparse dest prefix of the hyperparameter options
+EXIT_ALIGNMENT_FAILED = 4  # the fit's confidence says it failed (see --allow-failed)
 
 
 def _option_owners() -> Dict[str, List[str]]:
@@ -26,13 +29,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "align", help="learn a map from space A to space B and save it as one model file",
         # The generated usage would list every hyperparameter of every method: --help lists them below, grouped.
-        usage="%(prog)s A B -o MODEL [--method METHOD] [--seed N] [--threads N] [--overwrite] [-q] "
-              "[--param KEY=VALUE] [--HYPERPARAMETER VALUE ...]",
+        usage="%(prog)s A B -o MODEL [--method METHOD] [--seed N] [--threads N] [--overwrite] [--allow-failed] "
+              "[-q] [--param KEY=VALUE] [--HYPERPARAMETER VALUE ...]",
         description="Learn a map from embedding space A to space B from two files of vectors and save it (one .npz "
-                    "file: arrays plus JSON metadata). mini and gan need no pairs: A's and B's rows may be "
-                    "different texts and counts. procrustes is the supervised baseline: row i of A and row i of B "
-                    "must embed the same text. Inputs: .npy (memory-mapped, never loaded whole; large sides are "
-                    "fitted on a seeded sample of --max-rows rows), .npz (loaded), .fvecs/.ivecs/.bvecs.")
+                    "file: arrays plus JSON metadata). mini-ot (the default), mini and gan need no pairs: A's and "
+                    "B's rows may be different texts and counts. mini-ot also scores its map on rows held out of "
+                    "the fit, without labels, and exits with status 4 (no model written) when the score says the "
+                    "fit failed. procrustes is the supervised baseline: row i of A and row i of B must embed the "
+                    "same text. Inputs: .npy (memory-mapped, never loaded whole; large sides are fitted on a seeded "
+                    "sample of --max-rows rows), .npz (loaded), .fvecs/.ivecs/.bvecs.")
     p.add_argument("a", metavar="A", help="vectors of space A: PATH (.npy/.fvecs/.ivecs/.bvecs) or PATH.npz[:KEY]")
     p.add_argument("b", metavar="B", help="vectors of space B, same forms")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (.npz)")
@@ -41,6 +46,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    + f" (default {methods.DEFAULT})")
     p.add_argument("--seed", type=int, default=0, help="every random step derives from it (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace MODEL if it exists")
+    p.add_argument("--allow-failed", action="store_true",
+                   help="write MODEL and exit 0 even when the fit's confidence says it failed (by default such a "
+                        "map is not written and the exit status is 4)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a method hyperparameter by name (repeatable), typed by the method's schema: the same as "
                         "the option --KEY VALUE")
@@ -103,15 +111,37 @@ def run(args: argparse.Namespace) -> int:
     console.status(f"A: {a_info.path} {a_info.shape[0]} x {a_info.shape[1]} {a_info.dtype}; "
                    f"B: {b_info.path} {b_info.shape[0]} x {b_info.shape[1]} {b_info.dtype}")
     start = time.perf_counter()
-    if params.get("progress"):
-        aligner.fit(a, b)
-    else:
-        with console.timer(f"fitting {args.method}"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AlignmentFailedWarning)
+        if params.get("progress"):
             aligner.fit(a, b)
+        else:
+            with console.timer(f"fitting {args.method}"):
+                aligner.fit(a, b)
+    failed = [w for w in caught if issubclass(w.category, AlignmentFailedWarning)]
+    for w in caught:  # anything else the fit warned about goes out as usual
+        if w not in failed:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     took = elapsed(start)
-    path = aligner.save(args.output, overwrite=args.overwrite)
-    seconds = aligner.report_.get("seconds", {}) if isinstance(aligner.report_, dict) else {}
+    report = aligner.report_ if isinstance(aligner.report_, dict) else {}
+    seconds = report.get("seconds", {})
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items() if isinstance(v, (int, float)) and k != "total")
-    console.status(f"fitted {args.method} in {took}" + (f" ({stages})" if stages else ""))
+    console.status(f"fitted {args.method} in {took}" + (f" ({stages})" if stages else "") + confidence_note(report))
+    if failed:
+        kept = "written anyway (--allow-failed)" if args.allow_failed else "not written (--allow-failed writes it)"
+        print(f"vec2vec-fast: alignment failed: {failed[0].message}. {args.output} {kept}", file=sys.stderr)
+        if not args.allow_failed:
+            return EXIT_ALIGNMENT_FAILED
+    path = aligner.save(args.output, overwrite=args.overwrite)
     console.status(f"wrote {path} ({file_size(path)})")
     return 0
+
+
+def confidence_note(report: Dict[str, Any]) -> str:
+    """'; confidence 0.0683 (ok)' for a method that scores its fit, else ''."""
+    confidence = report.get("confidence")
+    if not isinstance(confidence, dict) or "status" not in confidence:
+        return ""
+    score = confidence.get("score")
+    shown = f" {score:.4f}" if isinstance(score, float) else ""
+    return f"; confidence{shown} ({confidence['status']})"

@@ -85,6 +85,15 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(effective, dict):
         lines.append("params in effect " + ", ".join(f"{k}={v}" for k, v in effective.items()))
     lines.append(f"map              {_describe_map(aligner.map_)}")
+    confidence = report.get("confidence")
+    if isinstance(confidence, dict) and "status" in confidence:
+        score = confidence.get("score")
+        rows = confidence.get("rows")
+        lines.append(f"confidence       {confidence['status']}"
+                     + (f": {score:.4f}" if isinstance(score, float) else "")
+                     + (f" on {rows[0]} / {rows[1]} held-out rows" if isinstance(rows, list) and len(rows) == 2
+                        else "")
+                     + f" (ok >= {confidence.get('ok_at_least')}, failed below {confidence.get('failed_below')})")
     seconds = report.get("seconds")
     if isinstance(seconds, dict) and seconds:
         lines.append("seconds          " + ", ".join(f"{k} {_describe(v)}" for k, v in seconds.items()))

@@ -11,11 +11,12 @@ from typing import Dict, Tuple, Type
 from .base import FitResult, FittedMap, Method
 from .gan import GanMethod
 from .mini import MiniMethod
+from .mini_ot import MiniOTMethod
 from .procrustes import ProcrustesMethod
 
-_BUILTIN: Tuple[Type[Method], ...] = (MiniMethod, ProcrustesMethod, GanMethod)
+_BUILTIN: Tuple[Type[Method], ...] = (MiniOTMethod, MiniMethod, ProcrustesMethod, GanMethod)
 _REGISTRY: Dict[str, Type[Method]] = {m.name: m for m in _BUILTIN}
-DEFAULT = "mini"
+DEFAULT = "mini-ot"
 
 
 def register(method: Type[Method], *, replace: bool = False) -> Type[Method]:

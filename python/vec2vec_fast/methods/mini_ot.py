@@ -1,0 +1,147 @@
+"""``method="mini-ot"`` (the default): mini-vec2vec's map refined by optimal transport, scored by a label-free
+confidence, and loud when the score says the fit failed.
+
+1. A seeded share of each side (``holdout`` rows, at most a fifth) is set aside for the confidence score.
+2. For each of ``candidates`` seeds: mini-vec2vec (every ``mini`` hyperparameter, notebook defaults) on the rest
+   gives a first map; Wasserstein-Procrustes rounds (:func:`vec2vec_fast.transport.ot_refine`) on ``ot_rows`` sampled
+   rows a side refine it until the transport objective stops improving; :func:`vec2vec_fast.confidence.score_map`
+   scores it on the held-out rows.
+3. The candidate with the best score is kept. ``report_["confidence"]`` holds its score and, with two or more
+   candidates, how well it agrees with the others; ``report_["status"]`` is "ok", "uncertain" or "failed" (the score
+   says so, or the candidates found different maps: two unrelated clustered clouds can be matched in many ways,
+   two related ones in one). "failed" also warns with :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+
+import numpy as np
+from numpy.typing import ArrayLike
+from threadpoolctl import threadpool_limits
+
+from .._numerics import preprocess, unit_rows
+from .._validation import SeedLike, resolve_seed
+from ..confidence import score_map
+from ..errors import AlignmentFailedWarning
+from ..linear_map import LinearMap
+from ..mini import SCHEMA as MINI_SCHEMA, MiniParams, fit_mini, training_rows
+from ..schema import Param, Schema
+from ..transport import ot_refine
+from .base import FitResult
+from .linear import LinearMethod
+
+OT_PARAMS = (
+    Param("ot_rows", int, 8_000, "transport refinement: rows sampled per side (memory: ot_rows^2 float32)", low=2,
+          high=40_000),
+    Param("ot_eps", float, 0.03, "transport refinement: entropic regularisation in cosine units (>= 0.1 drifts)",
+          above=0.0, high=10.0),
+    Param("ot_max_rounds", int, 12, "transport refinement: at most this many rounds (plan, then Procrustes); 0 skips "
+          "it", low=0, high=1_000),
+    Param("ot_tol", float, 1e-4, "transport refinement: stop when the plan's mean cosine gains less than this",
+          low=0.0, high=1.0),
+    Param("ot_sweeps", int, 50, "transport refinement: Sinkhorn sweeps per round", low=1, high=100_000),
+    Param("candidates", int, 2, "independently seeded fits; the best confidence is kept, and fits that disagree "
+          "are a failure", low=1, high=1_000),
+    Param("holdout", int, 2_000, "rows per side held out of the fit to score it (at most a fifth; 0: no score)",
+          low=0, high=10**6),
+)
+SCHEMA = Schema(list(MINI_SCHEMA.values()) + list(OT_PARAMS))
+_MINI_NAMES = tuple(MINI_SCHEMA)
+MIN_AGREEMENT = 0.5  # mean cosine between two candidates' mapped rows below which they found different maps
+
+
+class MiniOTMethod(LinearMethod):
+    name = "mini-ot"
+    summary = ("mini-vec2vec refined by optimal transport (Wasserstein-Procrustes), with a label-free confidence that "
+               "warns when the fit failed (unpaired; the default)")
+    schema = SCHEMA
+
+    def fit(self, X_a: ArrayLike, X_b: ArrayLike, *, seed: SeedLike, n_threads: int) -> FitResult:
+        p = {**SCHEMA.defaults(), **self.params}
+        base_seed = resolve_seed(seed)
+        if base_seed + p["candidates"] * p["n_seeds"] > 2**64:
+            raise ValueError(f"seed={base_seed} leaves no room for candidates={p['candidates']} x "
+                             f"n_seeds={p['n_seeds']} consecutive seeds")
+        mini_params = MiniParams(**{k: p[k] for k in _MINI_NAMES})
+        rng = np.random.default_rng([base_seed, 7])  # a stream of its own: mini's stays the published one
+        a_all = training_rows(X_a, "X_a", p["max_rows"], rng, n_threads)
+        b_all = training_rows(X_b, "X_b", p["max_rows"], rng, n_threads)
+        held_a, fit_a = _split(len(a_all), p["holdout"], rng)
+        held_b, fit_b = _split(len(b_all), p["holdout"], rng)
+        a_fit, b_fit = a_all[fit_a], b_all[fit_b]
+        ot_a = np.sort(rng.choice(len(a_fit), min(p["ot_rows"], len(a_fit)), replace=False))
+        ot_b = np.sort(rng.choice(len(b_fit), min(p["ot_rows"], len(b_fit)), replace=False))
+
+        candidates = []
+        for offset in range(p["candidates"]):
+            # Candidate c runs mini's seeds seed + c * n_seeds ...: no two candidates share a seed.
+            result = fit_mini(a_fit, b_fit, mini_params, seed=base_seed + offset * p["n_seeds"], n_threads=n_threads)
+            report = dict(result.report)
+            t = time.perf_counter()
+            with threadpool_limits(limits=1, user_api="blas"):  # the same bits at any thread count
+                x = preprocess(a_fit[ot_a], result.mean_a)
+                z = preprocess(b_fit[ot_b], result.mean_b)
+            W, history = ot_refine(x, z, result.W, eps=p["ot_eps"], max_rounds=p["ot_max_rounds"],
+                                   sweeps=p["ot_sweeps"], tol=p["ot_tol"], n_threads=n_threads)
+            del x, z
+            report["ot_refinement"] = history
+            report["seconds"]["ot_refinement"] = time.perf_counter() - t
+            t = time.perf_counter()
+            with threadpool_limits(limits=1, user_api="blas"):
+                x_held = preprocess(a_all[held_a], result.mean_a)
+                confidence = score_map(x_held, preprocess(b_all[held_b], result.mean_b), W,
+                                       np.random.default_rng([base_seed, 8]))  # the same copies for every candidate
+            report["seconds"]["confidence"] = time.perf_counter() - t
+            candidates.append((result, W, report, confidence, x_held))
+
+        best = max(range(len(candidates)), key=lambda i: candidates[i][3].get("score", 0.0))
+        result, W, report, confidence, x_held = candidates[best]
+        if len(candidates) > 1 and "score" in confidence:
+            agreement = max(_agreement(x_held, W, other[1]) for i, other in enumerate(candidates) if i != best)
+            confidence = {**confidence, "agreement": agreement, "agreement_at_least": MIN_AGREEMENT}
+            if confidence["status"] == "ok" and agreement < MIN_AGREEMENT:
+                confidence["status"] = "failed"
+                confidence["why"] = (f"the {len(candidates)} independently seeded fits disagree (mapped held-out rows "
+                                     f"agree at cosine {agreement:.3f} < {MIN_AGREEMENT}): each found a different "
+                                     f"map, so none can be trusted")
+        report["confidence"], report["status"] = confidence, confidence["status"]
+        report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
+        report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
+        if len(candidates) > 1:
+            report["candidates"] = [{"seed": c[0].seed, "score": c[3].get("score"), "status": c[3]["status"],
+                                     "seconds": sum(v for k, v in c[2]["seconds"].items() if k != "total")}
+                                    for c in candidates]
+        report["seconds"]["total"] = sum(sum(v for k, v in c[2]["seconds"].items() if k != "total")
+                                         for c in candidates)
+        if confidence["status"] == "failed":
+            warnings.warn(AlignmentFailedWarning(failure_message(confidence)), stacklevel=3)
+        fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
+        return FitResult(fitted, result.seed, report)
+
+
+def _agreement(x_held: np.ndarray, W: np.ndarray, W_other: np.ndarray) -> float:
+    """Mean cosine between the held-out rows mapped by two maps (1: the same map)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return float(np.mean(np.sum(unit_rows(x_held @ W) * unit_rows(x_held @ W_other), axis=1)))
+
+
+def failure_message(confidence: dict) -> str:
+    if "why" in confidence:
+        return f"the fitted map cannot be trusted: {confidence['why']}"
+    return (f"the fitted map did not find B's structure: confidence {confidence['score']:.4f} on "
+            f"{confidence['rows'][0]}/{confidence['rows'][1]} held-out rows (ok >= {confidence['ok_at_least']}, "
+            f"failed below {confidence['failed_below']} or 3 null spreads = {3 * confidence['null_spread']:.4f}); "
+            f"the map is not usable. The two inputs may not be alignable (unrelated data, or too few rows: 8,000+ a "
+            f"side is typical), or another seed may succeed")
+
+
+def _split(n: int, holdout: int, rng: np.random.Generator):
+    """(held-out rows, fit rows), both sorted: at most a fifth of the rows is held out."""
+    h = min(holdout, n // 5)
+    held = np.sort(rng.choice(n, h, replace=False)) if h else np.empty(0, dtype=np.int64)
+    mask = np.ones(n, dtype=bool)
+    mask[held] = False
+    return held, np.flatnonzero(mask)

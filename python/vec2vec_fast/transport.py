@@ -1,0 +1,125 @@
+"""Wasserstein-Procrustes refinement of a linear map: entropic optimal transport between the mapped A sample and the
+B sample gives soft targets, orthogonal Procrustes fits the map to them, and the two alternate.
+
+Why transport rather than nearest neighbours: the balanced plan gives every B row the same total mass, so hubs (rows
+near many mapped rows) cannot pull the map, and a wrong first match is shared out instead of copied. Measured on
+four real cross-family directed pairs it lifts mini-vec2vec's top-1 by 6 to 10 points, 2 to 3 more than MUSE-style
+CSLS self-learning (benchmarks/studies/robust/README.md).
+
+One round, on unit rows x (n, d_a) and z (m, d_b): S = unit(x W) zᵀ, kernel K = exp((S - 1) / eps), Sinkhorn
+scalings u, v with diag(u) K diag(v) having uniform marginals (K is stabilised row by row, see ``_Kernel``), targets T = n diag(u) K diag(v) z (each mapped row's
+barycentre of B under the plan), W <- polar(xᵀ T).
+
+Cost and determinism: K is kept (n * m float32: 256 MB at 8,000 rows a side). Every product runs on fixed blocks of
+rows, each on one BLAS thread, spread over ``n_threads`` Python threads (numpy releases the GIL); column sums add the
+blocks' partial sums in block order. The bits therefore do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ._numerics import unit_rows
+from .procrustes import procrustes
+
+BLOCK_ROWS = 512  # rows per unit of work: the result depends on this constant, never on the thread count
+_TINY, _HUGE = 1e-30, 1e30  # Sinkhorn scalings stay within float32's range
+
+
+def _blocks(n: int) -> List[slice]:
+    return [slice(i, min(i + BLOCK_ROWS, n)) for i in range(0, n, BLOCK_ROWS)]
+
+
+def _run(pool: ThreadPoolExecutor, fn: Callable[[slice], Any], blocks: Sequence[slice]) -> List[Any]:
+    return list(pool.map(fn, blocks))
+
+
+class _Kernel:
+    """exp((unit(x W) zᵀ - 1) / eps) in row blocks, with the products Sinkhorn and the targets need."""
+
+    def __init__(self, pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray, eps: float):
+        self.pool, self.z, self.blocks = pool, z, _blocks(len(mapped))
+        self.parts: List[np.ndarray] = _run(pool, lambda s: self._block(mapped[s], eps), self.blocks)
+
+    def _block(self, rows: np.ndarray, eps: float) -> np.ndarray:
+        # exp((S - max_j S) / eps): each row's largest entry is 1, so no row underflows to all zeros however small
+        # eps is (the row's factor exp((max_j S - 1) / eps) folds into u and changes neither the plan nor targets).
+        k = rows @ self.z.T
+        k -= k.max(axis=1, keepdims=True)
+        k *= np.float32(1.0 / eps)
+        return np.exp(k, out=k)
+
+    def times(self, v: np.ndarray) -> np.ndarray:
+        """K v."""
+        v32 = v.astype(np.float32)
+        return np.concatenate(_run(self.pool, lambda i: self.parts[i] @ v32, range(len(self.parts))))
+
+    def transposed_times(self, u: np.ndarray) -> np.ndarray:
+        """Kᵀ u, the block partial sums added in block order."""
+        u32 = u.astype(np.float32)
+        partial = _run(self.pool, lambda i: (self.parts[i].T @ u32[self.blocks[i]]).astype(np.float64),
+                       range(len(self.parts)))
+        total = np.zeros(len(self.z), dtype=np.float64)
+        for p in partial:
+            total += p
+        return total
+
+    def targets(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """n diag(u) K diag(v) z: each row's barycentre under the plan (rows of the plan sum to 1/n)."""
+        n = sum(len(p) for p in self.parts)
+        v32 = v.astype(np.float32)
+        scale = (u * n).astype(np.float32)
+
+        def block(i: int) -> np.ndarray:
+            return ((self.parts[i] * v32) @ self.z) * scale[self.blocks[i], None]
+
+        return np.concatenate(_run(self.pool, block, range(len(self.parts))))
+
+
+def sinkhorn_targets(pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray, eps: float, sweeps: int,
+                     v: np.ndarray) -> Tuple[np.ndarray, np.ndarray, float]:
+    """Barycentric targets of the entropic plan between unit rows ``mapped`` and ``z`` (uniform weights), the scaling
+    ``v`` that warm-starts the next call, and the plan's mean cosine (the transport objective, higher is better)."""
+    n, m = len(mapped), len(z)
+    kernel = _Kernel(pool, mapped, z, eps)
+    u = np.ones(n)
+    for _ in range(sweeps):
+        # Clipped so that float32 copies stay finite: a B row no mapped row comes near (its column underflowed to
+        # zeros) gets a large finite v and still no mass.
+        u = np.clip((1.0 / n) / np.maximum(kernel.times(v), _TINY), _TINY, _HUGE)
+        v = np.clip((1.0 / m) / np.maximum(kernel.transposed_times(u), _TINY), _TINY, _HUGE)
+    targets = kernel.targets(u, v)
+    objective = float(np.mean(np.sum(mapped * targets, axis=1)))
+    return targets, v, objective
+
+
+def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_rounds: int, sweeps: int, tol: float,
+              n_threads: int) -> Tuple[np.ndarray, List[Dict[str, float]]]:
+    """Refine W (d_a, d_b) on unit rows ``x`` (A) and ``z`` (B), float32. Rounds stop when the transport objective
+    (mean cosine of the mapped rows with their targets) gains less than ``tol``, or after ``max_rounds``. Returns the
+    map and one record per round."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    z = np.ascontiguousarray(z, dtype=np.float32)
+    W = np.asarray(W, dtype=np.float32)
+    v = np.ones(len(z))
+    history: List[Dict[str, float]] = []
+    best = -np.inf
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=max(1, n_threads)) as pool:
+        for _ in range(max_rounds):
+            mapped = unit_rows(x @ W)
+            targets, v, objective = sinkhorn_targets(pool, mapped, z, eps, sweeps, v)
+            W_new = procrustes(x, targets, n_threads=n_threads)
+            change = float(np.linalg.norm(W_new.astype(np.float64) - W) / np.sqrt(min(W.shape)))
+            history.append({"objective": objective, "change": change})
+            W = W_new
+            if objective - best < tol:
+                break
+            best = objective
+    return W, history
+
+
+__all__ = ["BLOCK_ROWS", "ot_refine", "sinkhorn_targets"]
