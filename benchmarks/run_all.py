@@ -63,6 +63,7 @@ def jobs(args: argparse.Namespace) -> List[Job]:
         Job("gan", "bench_gan.py", pairs, ["--quick"], needs_torch=True),
         Job("large", "bench_large.py", ["--n", str(args.large_n)], ["--quick"]),
         Job("large_pairs", "bench_large.py", [*pairs, "--eval", "8192"], None, needs_pairs=True),
+        Job("migration", "bench_migration.py", [], ["--quick"]),  # the real pairs of ../shared/data, if there
     ]
 
 

@@ -149,24 +149,11 @@ def _vector_dim(path: str, fs: Any, column: str) -> Tuple[int, Any]:
 
 
 def _column_matrix(chunk: Any, column: str, dim: int, where: str) -> np.ndarray:
-    """A pyarrow list / fixed-size list column as an (rows, dim) numpy array, every row checked to have dim."""
-    pa = _require("pyarrow")
-    arr = chunk.combine_chunks() if isinstance(chunk, pa.ChunkedArray) else chunk
-    if arr.null_count:
-        raise ValueError(f"{where}: column {column!r} has {arr.null_count} missing vectors")
-    if pa.types.is_fixed_size_list(arr.type):
-        if arr.type.list_size != dim:
-            raise ValueError(f"{where}: column {column!r} holds {arr.type.list_size}-d vectors, expected {dim}")
-        values = arr.flatten()
-    else:
-        lengths = np.asarray(arr.value_lengths())
-        if lengths.size and (lengths != dim).any():
-            row = int(np.flatnonzero(lengths != dim)[0])
-            raise ValueError(f"{where}: row {row} of column {column!r} has {lengths[row]} values, expected {dim}")
-        values = arr.flatten()
-    if values.null_count:
-        raise ValueError(f"{where}: column {column!r} has missing values inside vectors")
-    return values.to_numpy(zero_copy_only=False).reshape(len(arr), dim)
+    """A pyarrow list / fixed-size list column as an (rows, dim) numpy array, every row checked (the command line's
+    checks: a missing vector or value, or a list of another length, is an error naming the column and the row)."""
+    from .io.parquet import batch_matrix
+
+    return batch_matrix([chunk], [column], dim, where)
 
 
 def _read_file(path: str, fs: Any, column: str, dim: int, dtype: np.dtype) -> np.ndarray:

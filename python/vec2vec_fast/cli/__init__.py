@@ -28,14 +28,17 @@ exit status:
   {EXIT_ERROR}    an error in the data, a file or a model: missing or unreadable file, wrong dimensions, an output
        that exists (without --overwrite), a corrupt or foreign model file, a bad hyperparameter value
   {EXIT_USAGE}    a command-line usage error (unknown option, missing argument)
-  {EXIT_MISSING_EXTRA}    an optional dependency is missing (train/--method gan need the gan extra: torch)
+  {EXIT_MISSING_EXTRA}    an optional dependency is missing (train/--method gan need the gan extra: torch; Parquet
+       files the parquet extra: pyarrow; faiss indexes the faiss extra: faiss-cpu)
   {EXIT_ALIGNMENT_FAILED}    align: the map's label-free confidence says the fit failed (the model is not written;
        --allow-failed writes it and exits 0)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
   {EXIT_BROKEN_PIPE}  the output pipe closed early (e.g. `| head`)
 
 inputs: .npy (memory-mapped), .npz (PATH.npz:KEY names an array; loaded into memory), .fvecs/.ivecs/.bvecs
-(int32 dimension + values per row, as in the SIFT/GIST benchmark sets). Outputs are written to a temporary file
+(int32 dimension + values per row, as in the SIFT/GIST benchmark sets), PATH.parquet:COLUMN (a list column of
+floats, or PATH.parquet:PREFIX* for one float column per dimension; read in batches), and for transform a flat
+faiss index (INDEX.faiss -o OUT.faiss). Outputs are written to a temporary file
 that replaces the destination only when complete, and never replace an existing file without --overwrite.
 
 example:

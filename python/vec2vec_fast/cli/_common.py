@@ -34,19 +34,37 @@ def input_spec(text: str) -> Tuple[Path, Optional[str]]:
     return Path(text), None
 
 
-def open_input(text: str, label: str) -> VectorFile:
-    """Describe an input file from its header (nothing is loaded); errors name the argument."""
-    path, key = input_spec(text)
+def open_input(text: str, label: str) -> Any:
+    """Describe an input from its header or footer (nothing is loaded); errors name the argument.
+
+    ``PATH.parquet:COLUMN`` gives a :class:`~vec2vec_fast.io.ParquetColumn`, anything else a
+    :class:`~vec2vec_fast.io.VectorFile`; both have ``path``, ``shape`` and ``dtype``."""
+    from ..io.parquet import inspect_parquet, parquet_spec
+
+    spec = parquet_spec(text)
+    path, key = spec if spec is not None else input_spec(text)
     try:
-        return inspect_vectors(path, key)
+        return inspect_parquet(path, key) if spec is not None else inspect_vectors(path, key)
     except FileNotFoundError:
         raise FileNotFoundError(f"{label} {path}: no such file") from None
 
 
-def load_input(info: VectorFile) -> Any:
-    """The array behind an input: a read-only memory map for .npy/.fvecs/.ivecs/.bvecs, loaded for .npz."""
-    from ..io import open_vectors
+def input_source(info: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Any:
+    """What :func:`~vec2vec_fast.io.iter_chunks` streams for an input: the file itself, or a Parquet column's
+    reader (record batches of ``chunk_rows`` rows)."""
+    from ..io.parquet import ParquetColumn, ParquetVectors
 
+    return ParquetVectors(info, chunk_rows) if isinstance(info, ParquetColumn) else info
+
+
+def load_input(info: Any) -> Any:
+    """The array behind an input: a read-only memory map for .npy/.fvecs/.ivecs/.bvecs, loaded for .npz, an
+    array-like read on demand for Parquet (sampled reads keep only the sampled rows)."""
+    from ..io import open_vectors
+    from ..io.parquet import ParquetColumn, ParquetVectors
+
+    if isinstance(info, ParquetColumn):
+        return ParquetVectors(info)
     return open_vectors(info.path, info.key)
 
 
@@ -217,26 +235,40 @@ def check_dim(info: VectorFile, expected: int, what: str, label: str) -> None:
                            f"vectors")
 
 
-def apply_in_chunks(aligner: Any, info: VectorFile, *, inverse: bool, raw: bool, chunk_rows: int,
+def block_mapper(aligner: Any, info: Any, *, inverse: bool, raw: bool, label: str = "INPUT",
+                 bar: Any = None) -> Callable[[np.ndarray, int], np.ndarray]:
+    """``apply(block, first_row)``: a block of an input mapped (transform, or inverse_transform), with ``bar``
+    advanced. A non-finite (or out of float32 range) value is reported by the file (``label`` and path) and its row
+    in the file, not in the block."""
+    fn = aligner.inverse_transform if inverse else aligner.transform
+
+    def apply(block: np.ndarray, first_row: int) -> np.ndarray:
+        try:
+            out = fn(block, raw=raw)
+        except ValueError as err:
+            where = bad_value(block, first_row)
+            if where is None:
+                raise
+            raise CommandError(f"{label} {info.path}: {where}") from err
+        if bar is not None:
+            bar.update(block.shape[0])
+        return out
+
+    return apply
+
+
+def apply_in_chunks(aligner: Any, info: Any, *, inverse: bool, raw: bool, chunk_rows: int,
                     console: Console, desc: str, label: str = "INPUT") -> Iterator[np.ndarray]:
     """Map an input file block by block (transform, or inverse_transform), with a progress bar over rows.
 
     Each row's result depends on that row alone, so the blocks concatenated equal the one-call result bit for bit.
-    A non-finite (or out of float32 range) value is reported by the file (``label`` and path) and its row in the
-    file, not in the block.
+    Errors in the data name the file and the row (:func:`block_mapper`).
     """
-    apply = aligner.inverse_transform if inverse else aligner.transform
     start = 0
     with console.bar(info.shape[0], desc) as bar:
-        for block in iter_chunks(info, chunk_rows):
-            try:
-                out = apply(block, raw=raw)
-            except ValueError as err:
-                where = bad_value(block, start)
-                if where is None:
-                    raise
-                raise CommandError(f"{label} {info.path}: {where}") from err
-            bar.update(block.shape[0])
+        apply = block_mapper(aligner, info, inverse=inverse, raw=raw, label=label, bar=bar)
+        for block in iter_chunks(input_source(info, chunk_rows), chunk_rows):
+            out = apply(block, start)
             start += block.shape[0]
             yield out
 

@@ -37,8 +37,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "the fit, without labels, and exits with status 4 (no model written) when the score says the "
                     "fit failed. procrustes is the supervised baseline: row i of A and row i of B must embed the "
                     "same text. Inputs: .npy (memory-mapped, never loaded whole; large sides are fitted on a seeded "
-                    "sample of --max-rows rows), .npz (loaded), .fvecs/.ivecs/.bvecs.")
-    p.add_argument("a", metavar="A", help="vectors of space A: PATH (.npy/.fvecs/.ivecs/.bvecs) or PATH.npz[:KEY]")
+                    "sample of --max-rows rows), .npz (loaded), .fvecs/.ivecs/.bvecs, .parquet columns.")
+    p.add_argument("a", metavar="A", help="vectors of space A: PATH (.npy/.fvecs/.ivecs/.bvecs), PATH.npz[:KEY] or "
+                                          "PATH.parquet:COLUMN (or :PREFIX* for one float column per dimension)")
     p.add_argument("b", metavar="B", help="vectors of space B, same forms")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (.npz)")
     p.add_argument("--method", choices=methods.names(), default=methods.DEFAULT,

@@ -31,8 +31,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "top-5, mean rank (1 = best) and mean cosine to the true partner. Both eval sets are held in "
                     "memory (n x d float32 each).")
     p.add_argument("model", metavar="MODEL", help="model file")
-    p.add_argument("a_eval", metavar="A_EVAL", help="A vectors (row i pairs with row i of B_EVAL); PATH or "
-                                                    "PATH.npz[:KEY]")
+    p.add_argument("a_eval", metavar="A_EVAL", help="A vectors (row i pairs with row i of B_EVAL); PATH, "
+                                                    "PATH.npz[:KEY] or PATH.parquet:COLUMN")
     p.add_argument("b_eval", metavar="B_EVAL", help="B vectors, same rows, same forms")
     p.add_argument("--block", type=int, default=8192,
                    help="candidates per query: pairs are cut into blocks of this many rows (default 8192, as the "

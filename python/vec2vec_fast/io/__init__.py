@@ -1,6 +1,7 @@
-"""Input and output: vector files (``.npy`` memory-mapped, ``.npz``, ``.fvecs``/``.ivecs``/``.bvecs``), streamed reads
-and writes, sampled reads of inputs larger than memory, and the one atomic writer every file of the package goes
-through (one overwrite rule, ``open()``'s permissions) with its JSON sanitiser.
+"""Input and output: vector files (``.npy`` memory-mapped, ``.npz``, ``.fvecs``/``.ivecs``/``.bvecs``), Parquet
+vector columns and flat faiss indexes (optional extras, imported when used), streamed reads and writes, sampled
+reads of inputs larger than memory, and the one atomic writer every file of the package goes through (one overwrite
+rule, ``open()``'s permissions) with its JSON sanitiser.
 
 Examples
 --------
@@ -11,6 +12,15 @@ Examples
 """
 
 from .atomic import AtomicFile, atomic_output, check_output_path, current_umask, jsonable
+from .faiss_index import FaissIndex, read_faiss_index, transform_faiss_index
+from .parquet import (
+                      ParquetColumn,
+                      ParquetVectors,
+                      ParquetVectorWriter,
+                      inspect_parquet,
+                      open_parquet_vectors,
+                      transform_parquet_file,
+)
 from .sampling import read_sampled_rows, release_mapped_rows
 from .vectors import (
                       READ_SUFFIXES,
@@ -25,6 +35,8 @@ from .vectors import (
                       write_fvecs,
 )
 
-__all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "AtomicFile", "PathLike", "VectorFile", "VectorWriter", "atomic_output",
-           "check_output_path", "current_umask", "inspect_vectors", "iter_chunks", "jsonable", "open_vectors",
-           "read_sampled_rows", "release_mapped_rows", "save_vectors", "write_fvecs"]
+__all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "AtomicFile", "FaissIndex", "ParquetColumn", "ParquetVectorWriter",
+           "ParquetVectors", "PathLike", "VectorFile", "VectorWriter", "atomic_output", "check_output_path",
+           "current_umask", "inspect_parquet", "inspect_vectors", "iter_chunks", "jsonable", "open_parquet_vectors",
+           "open_vectors", "read_faiss_index", "read_sampled_rows", "release_mapped_rows", "save_vectors",
+           "transform_faiss_index", "transform_parquet_file", "write_fvecs"]

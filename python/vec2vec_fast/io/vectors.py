@@ -196,15 +196,19 @@ def iter_chunks(source: Union[PathLike, VectorFile, Any], chunk_rows: int = 65_5
     """Yield consecutive row blocks of at most ``chunk_rows`` rows, in the source's own dtype.
 
     ``source`` is a path (or a :class:`VectorFile`), read block by block with ordinary file reads, so memory holds
-    one block whatever the file's size (a memory map would keep every page it touched resident); or any 2-D array
-    (numpy, memmap, h5py-like), sliced. xvecs rows are checked for a consistent dimension as they are read.
-    Blocks read from files are fresh arrays that later blocks never overwrite.
+    one block whatever the file's size (a memory map would keep every page it touched resident); anything with an
+    ``iter_blocks(chunk_rows)`` method (:class:`~vec2vec_fast.io.ParquetVectors`, a read faiss index), read that
+    way; or any 2-D array (numpy, memmap, h5py-like), sliced. xvecs rows are checked for a consistent dimension as
+    they are read. Blocks read from files are fresh arrays that later blocks never overwrite.
     """
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
         raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
     chunk_rows = int(chunk_rows)
     if isinstance(source, (str, os.PathLike)):
         source = inspect_vectors(source, key)
+    if callable(getattr(source, "iter_blocks", None)):  # a Parquet column or a faiss index, batch by batch
+        yield from source.iter_blocks(chunk_rows)
+        return
     if isinstance(source, VectorFile):
         if not source.streamable:
             source = open_vectors(source.path, source.key, check=False)
