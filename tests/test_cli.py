@@ -42,7 +42,7 @@ def fitted(files):
     folder, arrays = files
     model = folder / "model.npz"
     assert main(["align", str(folder / "a_train.npy"), str(folder / "b_train.npy"), "-o", str(model), "--seed", "3",
-                 "--threads", "2", "--quiet", *TINY_FLAGS]) == 0
+                 "--method", "mini", "--threads", "2", "--quiet", *TINY_FLAGS]) == 0
     api = Aligner("mini", seed=3, n_threads=2, **TINY).fit(arrays["a_train"], arrays["b_train"])
     return model, api
 
@@ -186,7 +186,7 @@ def test_errors_are_one_line(capsys, files, fitted):
     _one_line_error(err, status, EXIT_ERROR, "is not a readable vec2vec_fast model file")
     status, _, err = run(capsys, "align", folder / "a_train.npy", folder / "b_train.npy", "-o", folder / "n.npz",
                          "--param", "nope=1")
-    _one_line_error(err, status, EXIT_ERROR, "unknown parameter 'nope' for method 'mini'")
+    _one_line_error(err, status, EXIT_ERROR, "unknown parameter 'nope' for method 'mini-ot'")
     status, _, err = run(capsys, "align", folder / "a_train.npy", folder / "b_train.npy", "-o", folder / "n.npz",
                          "--method", "procrustes", "--anchor-runs", "3")
     _one_line_error(err, status, EXIT_ERROR, "--anchor-runs does not apply to --method procrustes")

@@ -83,7 +83,7 @@ def test_b_replaced_by_gaussian_noise_is_flagged(mixture):
 def test_unrelated_inputs_are_flagged(mixture):
     a, _, _, _ = mixture
     other_draw, _ = planted_mixture(np.random.default_rng(99), 32, 32, spread=1.0)
-    with pytest.warns(AlignmentFailedWarning, match="disagree"):
+    with pytest.warns(AlignmentFailedWarning, match="found different maps"):
         aligner = Aligner(seed=1, **SMALL).fit(a, other_draw(3000))
     # Two unrelated mixtures can be matched cluster to cluster (the score alone says "ok": measured 0.06-0.07), but
     # each seed finds a different match.
@@ -142,3 +142,57 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
 def test_bad_parameters_name_the_value(params, match):
     with pytest.raises((TypeError, ValueError), match=match):
         Aligner("mini-ot", **params)
+
+
+# --- the command line -------------------------------------------------------------------------------------------
+CLI_SMALL = ["--anchor-runs", "3", "--anchor-subsample", "1500", "--refine1-iterations", "10", "--refine1-sample",
+             "300", "--refine2-clusters", "30", "--ot-rows", "2000", "--holdout", "500", "--seed", "1"]
+
+
+def cli(capsys, *argv):
+    from vec2vec_fast.cli import main
+
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_cli_align_reports_the_confidence_and_info_shows_it(tmp_path, capsys, mixture):
+    a, b, _, _ = mixture
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    status, _, err = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "m.npz", *CLI_SMALL)
+    assert status == 0 and (tmp_path / "m.npz").exists()
+    assert "fitted mini-ot" in err and "confidence 0." in err and "(ok)" in err
+    status, out, _ = cli(capsys, "info", tmp_path / "m.npz")
+    assert status == 0
+    line = next(x for x in out.splitlines() if x.startswith("confidence"))
+    assert "ok: 0." in line and "500 / 500 held-out rows" in line
+
+
+def test_cli_align_refuses_a_failed_fit_unless_allowed(tmp_path, capsys, mixture):
+    from vec2vec_fast.cli import EXIT_ALIGNMENT_FAILED
+
+    a, b, _, _ = mixture
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "noise.npy", np.random.default_rng(6).standard_normal(b.shape).astype(np.float32))
+    args = ["align", tmp_path / "a.npy", tmp_path / "noise.npy", "-o", tmp_path / "m.npz", *CLI_SMALL]
+    status, _, err = cli(capsys, *args)
+    assert status == EXIT_ALIGNMENT_FAILED == 4
+    assert "alignment failed" in err and "not written" in err and "(failed)" in err
+    assert not (tmp_path / "m.npz").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "noise.npy"]
+    status, _, err = cli(capsys, *args, "--allow-failed")
+    assert status == 0 and (tmp_path / "m.npz").exists() and "written anyway" in err
+    assert Aligner.load(tmp_path / "m.npz").report_["status"] == "failed"
+    status, out, _ = cli(capsys, "info", tmp_path / "m.npz")
+    assert "confidence       failed" in out
+
+
+def test_cli_keeps_an_existing_model_when_the_new_fit_failed(tmp_path, capsys, mixture):
+    a, b, _, _ = mixture
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "noise.npy", np.random.default_rng(6).standard_normal(b.shape).astype(np.float32))
+    (tmp_path / "m.npz").write_bytes(b"the user's earlier model")
+    status, _, _ = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "noise.npy", "-o", tmp_path / "m.npz",
+                       "--overwrite", *CLI_SMALL)
+    assert status == 4 and (tmp_path / "m.npz").read_bytes() == b"the user's earlier model"

@@ -173,7 +173,9 @@ def test_align_samples_parquet_without_reading_it_whole(capsys, tmp_path, pairs,
     pq.write_table(_table(b[800:1600], "list"), tmp_path / "b.parquet", row_group_size=150)
     np.save(tmp_path / "a.npy", a[:800])
     np.save(tmp_path / "b.npy", b[800:1600])
-    common = ["--seed", "1", "--max-rows", "600", "--threads", "2", "-q", *TINY_FLAGS]
+    # --allow-failed: 600 rows a side are far too few for the default (mini-ot) to trust its map; this test is about
+    # what the fit reads, not about its quality.
+    common = ["--seed", "1", "--max-rows", "600", "--threads", "2", "-q", "--allow-failed", *TINY_FLAGS]
 
     def no_whole_read(self, dtype=None, copy=None):
         raise AssertionError("the whole column was read")

@@ -51,6 +51,7 @@ OT_PARAMS = (
 SCHEMA = Schema(list(MINI_SCHEMA.values()) + list(OT_PARAMS))
 _MINI_NAMES = tuple(MINI_SCHEMA)
 MIN_AGREEMENT = 0.5  # mean cosine between two candidates' mapped rows below which they found different maps
+RUNNER_UP_RATIO = 0.6  # a different map scoring at least this share of the best's makes the fit ambiguous
 
 
 class MiniOTMethod(LinearMethod):
@@ -100,13 +101,14 @@ class MiniOTMethod(LinearMethod):
         best = max(range(len(candidates)), key=lambda i: candidates[i][3].get("score", 0.0))
         result, W, report, confidence, x_held = candidates[best]
         if len(candidates) > 1 and "score" in confidence:
-            agreement = max(_agreement(x_held, W, other[1]) for i, other in enumerate(candidates) if i != best)
-            confidence = {**confidence, "agreement": agreement, "agreement_at_least": MIN_AGREEMENT}
-            if confidence["status"] == "ok" and agreement < MIN_AGREEMENT:
+            confidence = {**confidence, **_cross_check(candidates, best, x_held)}
+            if confidence.get("ambiguous") and confidence["status"] != "failed":
                 confidence["status"] = "failed"
-                confidence["why"] = (f"the {len(candidates)} independently seeded fits disagree (mapped held-out rows "
-                                     f"agree at cosine {agreement:.3f} < {MIN_AGREEMENT}): each found a different "
-                                     f"map, so none can be trusted")
+                confidence["why"] = (f"the {len(candidates)} independently seeded fits found different maps (their "
+                                     f"mapped held-out rows agree at cosine {confidence['agreement']:.3f} < "
+                                     f"{MIN_AGREEMENT}) that fit B about equally well (scores "
+                                     f"{confidence['score']:.4f} and {confidence['runner_up_score']:.4f}): the data "
+                                     f"do not pin down one map")
         report["confidence"], report["status"] = confidence, confidence["status"]
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
@@ -120,6 +122,19 @@ class MiniOTMethod(LinearMethod):
             warnings.warn(AlignmentFailedWarning(failure_message(confidence)), stacklevel=3)
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         return FitResult(fitted, result.seed, report)
+
+
+def _cross_check(candidates: list, best: int, x_held: np.ndarray) -> dict:
+    """How the best candidate compares with the runner-up: agreement of their maps, and whether the runner-up's
+    different map fits B nearly as well (ambiguous: the data allow more than one map; when the runner-up is clearly
+    worse it is a seed that went astray, and the best stands)."""
+    runner_up = max((i for i in range(len(candidates)) if i != best),
+                    key=lambda i: candidates[i][3].get("score", 0.0))
+    agreement = _agreement(x_held, candidates[best][1], candidates[runner_up][1])
+    best_score, other_score = candidates[best][3]["score"], candidates[runner_up][3].get("score", 0.0)
+    ambiguous = agreement < MIN_AGREEMENT and other_score >= RUNNER_UP_RATIO * best_score
+    return {"agreement": agreement, "runner_up_score": other_score, "ambiguous": bool(ambiguous),
+            "agreement_at_least": MIN_AGREEMENT, "runner_up_ratio_below": RUNNER_UP_RATIO}
 
 
 def _agreement(x_held: np.ndarray, W: np.ndarray, W_other: np.ndarray) -> float:
