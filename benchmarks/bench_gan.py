@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 import vec2vec_fast as v2v
-from common import RESULTS_DIR, machine, versions
+from common import RESULTS_DIR, machine, open_pairs, versions
 from vec2vec_fast import Aligner
 from vec2vec_fast.configs import load_config
 from vec2vec_fast.gan import GanTrainer, resolve_device, train_gan
@@ -52,7 +52,8 @@ QUICK_MINI = {"mini_anchor_runs": 3, "mini_refine1_iterations": 5, "mini_refine1
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pairs", type=Path, default=None, help="folder with paired a.npy and b.npy (default: the fixture)")
+    p.add_argument("--pairs", type=Path, default=None, help="folder with paired a.npy and b.npy, or A.npy and B.npy "
+                   "(default: the fixture)")
     p.add_argument("--eval", type=int, default=None, help="paired eval rows from the end (default 8192; quick 400)")
     p.add_argument("--budget", type=float, default=None, help="seconds per GAN run (default 120; quick 8)")
     p.add_argument("--config", default="small", help="config of the quality runs (default small)")
@@ -76,9 +77,7 @@ def load(args: argparse.Namespace):
     if args.pairs is None:
         z = np.load(FIXTURE)
         return z["a"].astype(np.float32), z["b"].astype(np.float32), str(FIXTURE.relative_to(REPO))
-    a, b = np.load(args.pairs / "a.npy"), np.load(args.pairs / "b.npy")
-    if len(a) != len(b):
-        raise SystemExit(f"{args.pairs}: a.npy has {len(a)} rows, b.npy {len(b)}: not paired")
+    a, b = open_pairs(args.pairs)
     return a.astype(np.float32), b.astype(np.float32), str(args.pairs)
 
 

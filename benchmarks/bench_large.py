@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 import vec2vec_fast as v2v
-from common import RESULTS_DIR, machine, versions
+from common import RESULTS_DIR, machine, pair_files, versions
 from vec2vec_fast.io import VectorWriter, open_vectors, save_vectors
 
 GENERATOR_VERSION = 1
@@ -128,9 +128,12 @@ def generate(folder: Path, n: int, n_eval: int, d_a: int, d_b: int, seed: int) -
 
 def split_pairs(pairs: Path, folder: Path, n_eval: int) -> Dict[str, Any]:
     """Real pairs: the files the commands read (A's and B's training halves, the paired eval rows)."""
-    a, b = open_vectors(pairs / "a.npy"), open_vectors(pairs / "b.npy")
+    files = pair_files(pairs)
+    if files is None:
+        raise SystemExit(f"{pairs}: holds neither a.npy/b.npy nor A.npy/B.npy")
+    a, b = open_vectors(files[0]), open_vectors(files[1])
     if len(a) != len(b):
-        raise SystemExit(f"{pairs}: a.npy has {len(a)} rows, b.npy {len(b)}: not paired")
+        raise SystemExit(f"{pairs}: {files[0].name} has {len(a)} rows, {files[1].name} {len(b)}: not paired")
     n = len(a) - n_eval
     half = n // 2
     folder.mkdir(parents=True, exist_ok=True)

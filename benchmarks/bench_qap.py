@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import vec2vec_fast as v2v
-from common import limit_threads, parser, report, time_side_by_side
+from common import limit_threads, open_pairs, parser, report, time_side_by_side
 
 
 def scipy_best_of(A, B, method, restarts, seed):
@@ -60,13 +60,6 @@ def speed(args):
         report(f"qap_speed_{method}" + ("_quick" if args.quick else ""), config, rows, None)
 
 
-def load_pairs(folder: Path):
-    a, b = np.load(folder / "a.npy", mmap_mode="r"), np.load(folder / "b.npy", mmap_mode="r")
-    if a.shape[0] != b.shape[0]:
-        raise SystemExit(f"{folder}: a.npy has {a.shape[0]} rows, b.npy {b.shape[0]}: not paired")
-    return a, b
-
-
 def preprocess(x):
     x = np.asarray(x, dtype=np.float32)
     x = x - x.mean(0)
@@ -74,7 +67,7 @@ def preprocess(x):
 
 
 def recovery(args):
-    a_all, b_all = load_pairs(args.pairs)
+    a_all, b_all = open_pairs(args.pairs)
     methods = {
         "vec2vec_fast 2opt x30": lambda A, B, s: v2v.qap(A, B, method="2opt", seed=s).perm,
         "vec2vec_fast faq x30": lambda A, B, s: v2v.qap(A, B, method="faq", seed=s).perm,
@@ -114,7 +107,8 @@ def recovery(args):
 
 def main() -> None:
     p = parser(__doc__, k=20, repeat=3)
-    p.add_argument("--pairs", type=Path, default=None, help="folder with paired a.npy / b.npy: run the recovery study")
+    p.add_argument("--pairs", type=Path, default=None, help="folder with paired a.npy / b.npy (or A.npy / B.npy): "
+                   "run the recovery study")
     p.add_argument("--clusters", type=int, nargs="+", default=[20, 30])
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--subsample", type=int, default=10_000)

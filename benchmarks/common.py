@@ -12,13 +12,37 @@ import time
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 import vec2vec_fast as v2v
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# The two layouts of a folder of real pairs: make_pairs.py's default, and its --layout shared (as ../shared/data).
+PAIR_LAYOUTS = (("a.npy", "b.npy"), ("A.npy", "B.npy"))
+
+
+def pair_files(folder: Path) -> Optional[Tuple[Path, Path]]:
+    """The paired arrays of `folder` (a.npy and b.npy, or A.npy and B.npy), or None when it holds neither."""
+    for name_a, name_b in PAIR_LAYOUTS:
+        if (folder / name_a).is_file() and (folder / name_b).is_file():
+            return folder / name_a, folder / name_b
+    return None
+
+
+def open_pairs(folder: Path) -> Tuple[np.ndarray, np.ndarray]:
+    """Memory-mapped paired arrays of `folder` (row i of both: the same text), float32 or float16 as stored; exits
+    naming the problem when the folder holds no pairs or the row counts differ."""
+    files = pair_files(folder)
+    if files is None:
+        inside = sorted(p.name for p in folder.iterdir() if p.is_dir() and pair_files(p)) if folder.is_dir() else []
+        raise SystemExit(f"{folder}: holds neither a.npy/b.npy nor A.npy/B.npy"
+                         + (f" (its subfolders {', '.join(inside)} do)" if inside else ""))
+    a, b = (np.load(f, mmap_mode="r") for f in files)
+    if a.shape[0] != b.shape[0]:
+        raise SystemExit(f"{folder}: {files[0].name} has {a.shape[0]} rows, {files[1].name} {b.shape[0]}: not paired")
+    return a, b
 
 
 def parser(description: str, **defaults: Any) -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import report
+from common import pair_files
 
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"
@@ -72,7 +73,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="tiny sizes, one repeat each: a smoke run for CI")
     p.add_argument("--pairs", type=Path, default=None,
                    help="real paired a.npy / b.npy for the end-to-end, QAP-recovery and large-pairs runs (default: "
-                        "pairs/ or ../shared/data when one holds a.npy; --quick uses the committed fixture)")
+                        "pairs/ or ../shared/data when one holds a.npy or A.npy; --quick uses the committed fixture)")
     p.add_argument("--large-n", type=int, default=1_000_000, help="rows per side of the synthetic large run")
     p.add_argument("--only", nargs="*", default=None, metavar="NAME", help="run only these benchmarks (names above)")
     p.add_argument("--skip", nargs="*", default=[], metavar="NAME", help="benchmarks to leave out")
@@ -81,7 +82,7 @@ def parse_args() -> argparse.Namespace:
                                                                      "benchmarks/results)")
     args = p.parse_args()
     if args.pairs is None and not args.quick:
-        args.pairs = next((p for p in PAIRS_CANDIDATES if (p / "a.npy").exists()), None)
+        args.pairs = next((p for p in PAIRS_CANDIDATES if pair_files(p)), None)
     return args
 
 

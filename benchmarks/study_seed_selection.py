@@ -20,7 +20,7 @@ from typing import Any, Dict, List
 import numpy as np
 
 from bench_end_to_end import FIXTURE, split
-from common import RESULTS_DIR, machine
+from common import RESULTS_DIR, machine, open_pairs
 from vec2vec_fast.metrics import retrieval_metrics
 from vec2vec_fast.mini import MiniParams, fit_mini, preprocess
 
@@ -29,7 +29,7 @@ CRITERIA = ("matching_score", "refine2_self_consistency", "qap_score_mean")
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pairs", type=Path, help="folder with paired a.npy, b.npy")
+    p.add_argument("--pairs", type=Path, help="folder with paired a.npy, b.npy (or A.npy, B.npy)")
     p.add_argument("--quick", action="store_true", help="the 2k fixture, small settings, 4 seeds")
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--eval", type=int, default=None, help="paired eval rows from the end (default 8192, quick 400)")
@@ -65,8 +65,7 @@ def main() -> None:
     else:
         if args.pairs is None:
             raise SystemExit("--pairs DIR is required (or --quick)")
-        a = np.asarray(np.load(args.pairs / "a.npy"), dtype=np.float32)
-        b = np.asarray(np.load(args.pairs / "b.npy"), dtype=np.float32)
+        a, b = (np.asarray(x, dtype=np.float32) for x in open_pairs(args.pairs))
         base, n_eval = MiniParams(), args.eval or 8192
     params = overrides(args.set, base)
     data = split(a, b, n_eval)
