@@ -139,9 +139,10 @@ def table(records: List[Dict[str, Any]]) -> str:
     lines = ["| pair | rows/side | method | seed | top-1 | mean rank | seconds | confidence | agreement | status |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
-        def fmt(key: str, spec: str) -> str:
+        def fmt(key: str, spec: str, r: Dict[str, Any] = r) -> str:
             value = r.get(key)
             return "" if value is None else format(value, spec)
+
         lines.append(f"| {r['pair']} | {r['rows_per_side']} | {r['method']} | {fmt('seed', 'd')} | "
                      f"{r['top1']:.3f} | {r['mean_rank']:.2f} | {fmt('seconds', '.1f')} | {fmt('confidence', '.4f')} "
                      f"| {fmt('agreement', '.3f')} | {r.get('status') or ''} |")

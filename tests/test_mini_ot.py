@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 
 from conftest import planted_mixture
-from vec2vec_fast import Aligner, AlignmentFailedWarning
+from vec2vec_fast import Aligner, AlignmentFailedWarning, AlignmentUncertainWarning
 from vec2vec_fast.confidence import score_map
 from vec2vec_fast.methods import DEFAULT
 
 # Small budgets so a fit takes seconds: fewer anchor runs and refinement rows than the notebook's defaults.
 MINI_SMALL = {"anchor_runs": 3, "anchor_subsample": 1500, "refine1_iterations": 10, "refine1_sample": 300,
               "refine2_clusters": 30}
-SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500}
+# min_trusted_rows: these synthetic pairs are checked against their planted maps, so the real-data rule (no "ok" below
+# 5,000 fitted rows a side) is lowered for them; test_few_rows_are_uncertain_by_default checks the rule itself.
+SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000}
 
 
 def top1(aligner, a_eval, b_eval):
@@ -60,12 +62,20 @@ def test_recovers_a_planted_map_where_mini_fails(mixture, fitted):
     assert [c["seed"] for c in report["candidates"]] == [1, 2]
 
 
+def test_few_rows_are_uncertain_by_default(mixture):
+    a, b, _, _ = mixture
+    with pytest.warns(AlignmentUncertainWarning, match="min_trusted_rows"):
+        aligner = Aligner(seed=1, **{**SMALL, "min_trusted_rows": 5000}).fit(a, b)
+    assert aligner.report_["status"] == "uncertain" and aligner.report_["confidence"]["score"] > 0.02
+    assert Aligner().get_params()["min_trusted_rows"] == 5000
+
+
 def test_refinement_rounds_stop_when_the_objective_stalls(mixture):
     a, b, _, _ = mixture
     capped = Aligner(seed=1, **{**SMALL, "ot_max_rounds": 2}).fit(a, b)
     assert len(capped.report_["ot_refinement"]) == 2
     patient = Aligner(seed=1, **{**SMALL, "ot_max_rounds": 50, "ot_tol": 0.5}).fit(a, b)
-    assert len(patient.report_["ot_refinement"]) == 2  # the second round cannot gain 0.5 in mean cosine
+    assert len(patient.report_["ot_refinement"]) == 4  # at least MIN_ROUNDS = 4; then no round gains 0.5
     none = Aligner(seed=1, **{**SMALL, "ot_max_rounds": 0}).fit(a, b)
     assert none.report_["ot_refinement"] == []
 
@@ -146,7 +156,8 @@ def test_bad_parameters_name_the_value(params, match):
 
 # --- the command line -------------------------------------------------------------------------------------------
 CLI_SMALL = ["--anchor-runs", "3", "--anchor-subsample", "1500", "--refine1-iterations", "10", "--refine1-sample",
-             "300", "--refine2-clusters", "30", "--ot-rows", "2000", "--holdout", "500", "--seed", "1"]
+             "300", "--refine2-clusters", "30", "--ot-rows", "2000", "--holdout", "500", "--min-trusted-rows", "1000",
+             "--seed", "1"]
 
 
 def cli(capsys, *argv):
@@ -163,11 +174,21 @@ def test_cli_align_reports_the_confidence_and_info_shows_it(tmp_path, capsys, mi
     np.save(tmp_path / "b.npy", b)
     status, _, err = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "m.npz", *CLI_SMALL)
     assert status == 0 and (tmp_path / "m.npz").exists()
-    assert "fitted mini-ot" in err and "confidence 0." in err and "(ok)" in err
+    assert "fitted mini-ot" in err and "confidence 0." in err and "(ok)" in err and "warning" not in err
     status, out, _ = cli(capsys, "info", tmp_path / "m.npz")
     assert status == 0
     line = next(x for x in out.splitlines() if x.startswith("confidence"))
     assert "ok: 0." in line and "500 / 500 held-out rows" in line
+
+
+def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixture):
+    a, b, _, _ = mixture
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    args = [x if x != "1000" else "5000" for x in CLI_SMALL]  # the default rule: 2,500 fitted rows are too few
+    status, _, err = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "m.npz", *args)
+    assert status == 0 and (tmp_path / "m.npz").exists()
+    assert "(uncertain)" in err and "vec2vec-fast: warning: the fitted map may not be usable" in err
 
 
 def test_cli_align_refuses_a_failed_fit_unless_allowed(tmp_path, capsys, mixture):

@@ -12,7 +12,7 @@ from typing import Any, Dict
 
 from . import _core, metrics
 from .aligner import Aligner
-from .errors import AlignmentFailedWarning, ModelFileError
+from .errors import AlignmentFailedWarning, AlignmentUncertainWarning, ModelFileError
 from .kmeans import KMeansResult, kmeans
 from .knn import knn, knn_mean
 from .lap import linear_sum_assignment
@@ -42,6 +42,7 @@ def build_info() -> Dict[str, Any]:
 
 __all__ = [
     "AlignmentFailedWarning",
+    "AlignmentUncertainWarning",
     "Aligner",
     "KMeansResult",
     "ModelFileError",

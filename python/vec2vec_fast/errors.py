@@ -21,6 +21,12 @@ class AlignmentFailedWarning(UserWarning):
     == "failed"``). Make it an error with ``warnings.simplefilter("error", AlignmentFailedWarning)``."""
 
 
+class AlignmentUncertainWarning(UserWarning):
+    """``fit`` finished but its label-free confidence can neither vouch for the map nor call it failed
+    (``report_["status"] == "uncertain"``), e.g. because it was fitted on too few rows for the score to be trusted.
+    Check the map on a few known pairs before relying on it."""
+
+
 @functools.lru_cache(maxsize=None)
 def _not_fitted_error() -> type:
     bases: tuple = (ValueError, AttributeError)
@@ -48,4 +54,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["AlignmentFailedWarning", "ModelFileError", "NotFittedError", "not_fitted"]  # noqa: F822 - NotFittedError comes from __getattr__
+__all__ = ["AlignmentFailedWarning", "AlignmentUncertainWarning", "ModelFileError", "NotFittedError", "not_fitted"]  # noqa: F822 - NotFittedError comes from __getattr__

@@ -9,7 +9,7 @@ import warnings
 from typing import Any, Dict, List
 
 from .. import methods
-from ..errors import AlignmentFailedWarning
+from ..errors import AlignmentFailedWarning, AlignmentUncertainWarning
 from ._common import CommandError, Console, add_common, elapsed, file_size, load_input, open_input
 
 _DEST = "param_"  # argparse dest prefix of the hyperparameter options
@@ -114,20 +114,24 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AlignmentFailedWarning)
+        warnings.simplefilter("always", AlignmentUncertainWarning)
         if params.get("progress"):
             aligner.fit(a, b)
         else:
             with console.timer(f"fitting {args.method}"):
                 aligner.fit(a, b)
     failed = [w for w in caught if issubclass(w.category, AlignmentFailedWarning)]
+    uncertain = [w for w in caught if issubclass(w.category, AlignmentUncertainWarning)]
     for w in caught:  # anything else the fit warned about goes out as usual
-        if w not in failed:
+        if w not in failed and w not in uncertain:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     took = elapsed(start)
     report = aligner.report_ if isinstance(aligner.report_, dict) else {}
     seconds = report.get("seconds", {})
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items() if isinstance(v, (int, float)) and k != "total")
     console.status(f"fitted {args.method} in {took}" + (f" ({stages})" if stages else "") + confidence_note(report))
+    for w in uncertain:
+        print(f"vec2vec-fast: warning: {w.message}", file=sys.stderr)
     if failed:
         kept = "written anyway (--allow-failed)" if args.allow_failed else "not written (--allow-failed writes it)"
         print(f"vec2vec-fast: alignment failed: {failed[0].message}. {args.output} {kept}", file=sys.stderr)

@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from .._numerics import preprocess, unit_rows
 from .._validation import SeedLike, resolve_seed
 from ..confidence import score_map
-from ..errors import AlignmentFailedWarning
+from ..errors import AlignmentFailedWarning, AlignmentUncertainWarning
 from ..linear_map import LinearMap
 from ..mini import SCHEMA as MINI_SCHEMA, MiniParams, fit_mini, training_rows
 from ..schema import Param, Schema
@@ -34,8 +34,8 @@ from .base import FitResult
 from .linear import LinearMethod
 
 OT_PARAMS = (
-    Param("ot_rows", int, 8_000, "transport refinement: rows sampled per side (memory: ot_rows^2 float32)", low=2,
-          high=40_000),
+    Param("ot_rows", int, 16_000, "transport refinement: rows sampled per side (memory: 4 ot_rows^2 bytes, 1 GB at "
+          "16,000)", low=2, high=40_000),
     Param("ot_eps", float, 0.03, "transport refinement: entropic regularisation in cosine units (>= 0.1 drifts)",
           above=0.0, high=10.0),
     Param("ot_max_rounds", int, 12, "transport refinement: at most this many rounds (plan, then Procrustes); 0 skips "
@@ -45,13 +45,16 @@ OT_PARAMS = (
     Param("ot_sweeps", int, 50, "transport refinement: Sinkhorn sweeps per round", low=1, high=100_000),
     Param("candidates", int, 2, "independently seeded fits; the best confidence is kept, and fits that disagree "
           "are a failure", low=1, high=1_000),
+    Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
+          "(it is then uncertain): measured on real pairs, lower it only for data you have checked", low=0,
+          high=10**9),
     Param("holdout", int, 2_000, "rows per side held out of the fit to score it (at most a fifth; 0: no score)",
           low=0, high=10**6),
 )
 SCHEMA = Schema(list(MINI_SCHEMA.values()) + list(OT_PARAMS))
 _MINI_NAMES = tuple(MINI_SCHEMA)
 MIN_AGREEMENT = 0.5  # mean cosine between two candidates' mapped rows below which they found different maps
-RUNNER_UP_RATIO = 0.6  # a different map scoring at least this share of the best's makes the fit ambiguous
+RUNNER_UP_RATIO = 0.85  # a different map scoring at least this share of the best's makes the fit ambiguous
 
 
 class MiniOTMethod(LinearMethod):
@@ -109,6 +112,13 @@ class MiniOTMethod(LinearMethod):
                                      f"{MIN_AGREEMENT}) that fit B about equally well (scores "
                                      f"{confidence['score']:.4f} and {confidence['runner_up_score']:.4f}): the data "
                                      f"do not pin down one map")
+        fit_rows = min(len(fit_a), len(fit_b))
+        if confidence["status"] == "ok" and fit_rows < p["min_trusted_rows"]:
+            confidence = {**confidence, "status": "uncertain",
+                          "why": f"fitted on {fit_rows} rows a side: below {p['min_trusted_rows']} (min_trusted_rows), "
+                                 f"a map that matches B's "
+                                 f"distribution but pairs rows wrongly scores as well as a good one (measured), so "
+                                 f"the score cannot vouch for it"}
         report["confidence"], report["status"] = confidence, confidence["status"]
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
@@ -120,6 +130,10 @@ class MiniOTMethod(LinearMethod):
                                          for c in candidates)
         if confidence["status"] == "failed":
             warnings.warn(AlignmentFailedWarning(failure_message(confidence)), stacklevel=3)
+        elif confidence["status"] == "uncertain":
+            warnings.warn(AlignmentUncertainWarning(
+                f"the fitted map may not be usable: {confidence.get('why') or _uncertain_message(confidence)}"),
+                stacklevel=3)
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         return FitResult(fitted, result.seed, report)
 
@@ -141,6 +155,11 @@ def _agreement(x_held: np.ndarray, W: np.ndarray, W_other: np.ndarray) -> float:
     """Mean cosine between the held-out rows mapped by two maps (1: the same map)."""
     with threadpool_limits(limits=1, user_api="blas"):
         return float(np.mean(np.sum(unit_rows(x_held @ W) * unit_rows(x_held @ W_other), axis=1)))
+
+
+def _uncertain_message(confidence: dict) -> str:
+    return (f"confidence {confidence['score']:.4f} on held-out rows is between failed (< {confidence['failed_below']}) "
+            f"and ok (>= {confidence['ok_at_least']})")
 
 
 def failure_message(confidence: dict) -> str:
