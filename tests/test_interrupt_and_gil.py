@@ -107,8 +107,20 @@ def aligner_procrustes(a, b):
         v2v.Aligner("procrustes").fit(a, b)
 
 
+def transport_refinement(a, b):
+    # mini-ot's Wasserstein-Procrustes rounds (row blocks on a thread pool) on 8,000 rows a side, far more rounds
+    # than the signal leaves time for.
+    from vec2vec_fast._numerics import unit_rows
+    from vec2vec_fast.transport import ot_refine
+
+    x, z = unit_rows(a[:8000]), unit_rows(b[:8000])
+    # tol=-1: no round stops it early
+    ot_refine(x, z, np.eye(64, dtype=np.float32), eps=0.03, max_rounds=1000, sweeps=50, tol=-1.0, n_threads=2)
+
+
 @POSIX
 @pytest.mark.parametrize("job, delay", [
+    (transport_refinement, 1.0),
     (aligner_mini, 0.3),    # during the anchor stage (k-means and QAP runs)
     (aligner_mini, 2.5),    # later stages: pseudo-pairs, Procrustes, Refine-1
     (fit_mini_several_seeds, 1.0),

@@ -108,21 +108,34 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     W = np.asarray(W, dtype=np.float32)
     v = np.ones(len(z))
     history: List[Dict[str, float]] = []
-    best = -np.inf
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=max(1, n_threads)) as pool:
-        for _ in range(max_rounds):
-            mapped = unit_rows(x @ W)
-            targets, v, objective = sinkhorn_targets(pool, mapped, z, eps, sweeps, v)
-            W_new = procrustes(x, targets, n_threads=n_threads)
-            change = float(np.linalg.norm(W_new.astype(np.float64) - W) / np.sqrt(min(W.shape)))
-            history.append({"objective": objective, "change": change})
-            W = W_new
-            # The plan's mean cosine is not monotone in the first rounds (measured: it dips after the first step from
-            # mini-vec2vec's map while top-1 keeps rising), so the stopping rule waits for MIN_ROUNDS.
-            if len(history) >= MIN_ROUNDS and objective - best < tol:
-                break
-            best = max(best, objective)
+    pool = ThreadPoolExecutor(max_workers=max(1, n_threads))
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            W = _rounds(pool, x, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
+                        n_threads=n_threads)
+    finally:  # Ctrl-C: drop the queued blocks rather than finish them
+        pool.shutdown(wait=True, cancel_futures=True)
     return W, history
+
+
+def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, z: np.ndarray, W: np.ndarray, v: np.ndarray,
+            history: List[Dict[str, float]], *, eps: float, max_rounds: int, sweeps: int, tol: float,
+            n_threads: int) -> np.ndarray:
+    """The rounds of :func:`ot_refine`; appends one record per round to ``history`` and returns the map."""
+    best = -np.inf
+    for _ in range(max_rounds):
+        mapped = unit_rows(x @ W)
+        targets, v, objective = sinkhorn_targets(pool, mapped, z, eps, sweeps, v)
+        W_new = procrustes(x, targets, n_threads=n_threads)
+        change = float(np.linalg.norm(W_new.astype(np.float64) - W) / np.sqrt(min(W.shape)))
+        history.append({"objective": objective, "change": change})
+        W = W_new
+        # The plan's mean cosine is not monotone in the first rounds (measured: it dips after the first step from
+        # mini-vec2vec's map while top-1 keeps rising), so the stopping rule waits for MIN_ROUNDS.
+        if len(history) >= MIN_ROUNDS and objective - best < tol:
+            break
+        best = max(best, objective)
+    return W
 
 
 __all__ = ["BLOCK_ROWS", "ot_refine", "sinkhorn_targets"]
