@@ -57,14 +57,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     # One option per hyperparameter of every registered method, from the methods' schemas; a name two methods
     # share is one option, listed under the first.
     owners = _option_owners()
+    groups: Dict[tuple, List[str]] = {}  # the methods that share the keys -> the keys, in registry order
     for name in methods.names():
-        schema = methods.get(name).schema
-        own = [key for key in schema if owners[key][0] == name]
-        if not own:
-            continue
-        group = p.add_argument_group(f"{name} hyperparameters (--method {name})")
-        schema_subset = type(schema)([schema[key] for key in own])
-        schema_subset.add_arguments(group, dest_prefix=_DEST)
+        for key in methods.get(name).schema:
+            if owners[key][0] == name:
+                groups.setdefault(tuple(owners[key]), []).append(key)
+    for owned_by, keys in groups.items():
+        schema = methods.get(owned_by[0]).schema
+        title = ", ".join(f"--method {m}" for m in owned_by)
+        group = p.add_argument_group(f"hyperparameters of {title}")
+        type(schema)([schema[key] for key in keys]).add_arguments(group, dest_prefix=_DEST)
     p.set_defaults(func=run)
     return p
 
