@@ -120,6 +120,9 @@ def test_same_bits_for_any_thread_count_and_after_save(tmp_path, mixture, fitted
     loaded = Aligner.load(fitted.save(tmp_path / "m.npz"))
     np.testing.assert_array_equal(loaded.transform(a_eval[:50]), fitted.transform(a_eval[:50]))
     assert loaded.method == "mini-ot" and loaded.report_["status"] == "ok"
+    # The seed recorded is the one given (it fixes the split and every candidate), so refitting reproduces the map.
+    assert fitted.seed_ == loaded.seed_ == loaded.get_params()["seed"] == 1
+    np.testing.assert_array_equal(Aligner(**loaded.get_params()).fit(a, b).W_, fitted.W_)
     assert loaded.get_params()["ot_rows"] == 2000
 
 

@@ -134,8 +134,10 @@ class MiniOTMethod(LinearMethod):
             warnings.warn(AlignmentUncertainWarning(
                 f"the fitted map may not be usable: {confidence.get('why') or _uncertain_message(confidence)}"),
                 stacklevel=3)
+        report["chosen_mini_seed"] = result.seed
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
-        return FitResult(fitted, result.seed, report)
+        # The seed the user gave: it fixes the hold-out split and every candidate, so it alone reproduces the fit.
+        return FitResult(fitted, base_seed, report)
 
 
 def _cross_check(candidates: list, best: int, x_held: np.ndarray) -> dict:
