@@ -79,30 +79,28 @@ class MiniOTMethod(LinearMethod):
         ot_a = np.sort(rng.choice(len(a_fit), min(p["ot_rows"], len(a_fit)), replace=False))
         ot_b = np.sort(rng.choice(len(b_fit), min(p["ot_rows"], len(b_fit)), replace=False))
 
-        candidates = []
+        candidates, rows = [], None
         for offset in range(p["candidates"]):
             # Candidate c runs mini's seeds seed + c * n_seeds ...: no two candidates share a seed.
             result = fit_mini(a_fit, b_fit, mini_params, seed=base_seed + offset * p["n_seeds"], n_threads=n_threads)
             report = dict(result.report)
             t = time.perf_counter()
-            with threadpool_limits(limits=1, user_api="blas"):  # the same bits at any thread count
-                x = preprocess(a_fit[ot_a], result.mean_a)
-                z = preprocess(b_fit[ot_b], result.mean_b)
+            if rows is None:  # every candidate fits the same rows, hence has the same means: preprocess once
+                with threadpool_limits(limits=1, user_api="blas"):  # the same bits at any thread count
+                    rows = [preprocess(a_fit[ot_a], result.mean_a), preprocess(b_fit[ot_b], result.mean_b),
+                            preprocess(a_all[held_a], result.mean_a), preprocess(b_all[held_b], result.mean_b)]
+            x, z, x_held, z_held = rows
             W, history = ot_refine(x, z, result.W, eps=p["ot_eps"], max_rounds=p["ot_max_rounds"],
                                    sweeps=p["ot_sweeps"], tol=p["ot_tol"], n_threads=n_threads)
-            del x, z
             report["ot_refinement"] = history
             report["seconds"]["ot_refinement"] = time.perf_counter() - t
             t = time.perf_counter()
-            with threadpool_limits(limits=1, user_api="blas"):
-                x_held = preprocess(a_all[held_a], result.mean_a)
-                confidence = score_map(x_held, preprocess(b_all[held_b], result.mean_b), W,
-                                       np.random.default_rng([base_seed, 8]))  # the same copies for every candidate
+            confidence = score_map(x_held, z_held, W, np.random.default_rng([base_seed, 8]))  # the same copies each
             report["seconds"]["confidence"] = time.perf_counter() - t
-            candidates.append((result, W, report, confidence, x_held))
+            candidates.append((result, W, report, confidence))
 
         best = max(range(len(candidates)), key=lambda i: candidates[i][3].get("score", 0.0))
-        result, W, report, confidence, x_held = candidates[best]
+        result, W, report, confidence = candidates[best]
         if len(candidates) > 1 and "score" in confidence:
             confidence = {**confidence, **_cross_check(candidates, best, x_held)}
             if confidence.get("ambiguous") and confidence["status"] != "failed":
@@ -116,9 +114,8 @@ class MiniOTMethod(LinearMethod):
         if confidence["status"] == "ok" and fit_rows < p["min_trusted_rows"]:
             confidence = {**confidence, "status": "uncertain",
                           "why": f"fitted on {fit_rows} rows a side: below {p['min_trusted_rows']} (min_trusted_rows), "
-                                 f"a map that matches B's "
-                                 f"distribution but pairs rows wrongly scores as well as a good one (measured), so "
-                                 f"the score cannot vouch for it"}
+                                 f"a map that matches B's distribution but pairs rows wrongly scores as well as a good "
+                                 f"one (measured), so the score cannot vouch for it"}
         report["confidence"], report["status"] = confidence, confidence["status"]
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
