@@ -70,6 +70,16 @@ def test_few_rows_are_uncertain_by_default(mixture):
     assert Aligner().get_params()["min_trusted_rows"] == 5000
 
 
+def test_one_candidate_cannot_vouch_for_its_map(mixture):
+    # The score alone is fooled by maps that match B's distribution but pair rows wrongly (MiniLM / e5-small on
+    # WordNet glosses: top-1 0.001 scored 0.046); without a second fit to agree with, "ok" is out of reach.
+    a, b, _, _ = mixture
+    with pytest.warns(AlignmentUncertainWarning, match="candidates=1"):
+        aligner = Aligner(seed=1, **{**SMALL, "candidates": 1}).fit(a, b)
+    assert aligner.report_["status"] == "uncertain" and aligner.report_["confidence"]["score"] > 0.02
+    assert "agreement" not in aligner.report_["confidence"] and "candidates" not in aligner.report_
+
+
 def test_refinement_rounds_stop_when_the_objective_stalls(mixture):
     a, b, _, _ = mixture
     capped = Aligner(seed=1, **{**SMALL, "ot_max_rounds": 2}).fit(a, b)
