@@ -153,20 +153,21 @@ def summary(records: List[Dict[str, Any]]) -> str:
     """Per pair and method over the seeds: median top-1 [min, max], its share of the ceiling, median seconds and the
     statuses reported (the README's table)."""
     ceilings = {r["pair"]: r["top1"] for r in records if r["method"] == "ceiling"}
-    lines = ["| pair | method | seeds | top-1 median [min, max] | share of ceiling median [min] | seconds (median) | "
-             "statuses |", "|---|---|---|---|---|---|---|"]
-    groups: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
+    lines = ["| pair | rows/side | method | seeds | top-1 median [min, max] | share of ceiling median [min] | "
+             "seconds (median) | statuses |", "|---|---|---|---|---|---|---|---|"]
+    groups: Dict[Tuple[str, int, str], List[Dict[str, Any]]] = {}
     for r in records:
         if r["seed"] is not None:
-            groups.setdefault((r["pair"], r["method"]), []).append(r)
-    for (pair, method), rs in groups.items():
+            groups.setdefault((r["pair"], r["rows_per_side"], r["method"]), []).append(r)
+    for (pair, rows, method), rs in groups.items():
         top1 = [r["top1"] for r in rs]
         ceiling = ceilings.get(pair)
         share = (f"{np.median(top1) / ceiling:.2f} [{min(top1) / ceiling:.2f}]" if ceiling else "")
         statuses = ", ".join(f"{s} x{sum(r.get('status') == s for r in rs)}"
                              for s in sorted({r.get("status") for r in rs if r.get("status")}))
-        lines.append(f"| {pair} | {method} | {len(rs)} | {np.median(top1):.3f} [{min(top1):.3f}, {max(top1):.3f}] | "
-                     f"{share} | {np.median([r['seconds'] for r in rs]):.0f} | {statuses} |")
+        lines.append(f"| {pair} | {rows} | {method} | {len(rs)} | "
+                     f"{np.median(top1):.3f} [{min(top1):.3f}, {max(top1):.3f}] | {share} | "
+                     f"{np.median([r['seconds'] for r in rs]):.0f} | {statuses} |")
     return "\n".join(lines)
 
 
