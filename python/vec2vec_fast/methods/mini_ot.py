@@ -111,18 +111,19 @@ class MiniOTMethod(LinearMethod):
                                      f"{MIN_AGREEMENT}) that fit B about equally well (scores "
                                      f"{confidence['score']:.4f} and {confidence['runner_up_score']:.4f}): the data "
                                      f"do not pin down one map")
+        # The score alone cannot vouch for a map when it is fooled by maps that match B's distribution but pair rows
+        # wrongly: with few rows, and with no second fit to agree with. Such a fit is at best uncertain.
         fit_rows = min(len(fit_a), len(fit_b))
-        if confidence["status"] == "ok" and fit_rows < p["min_trusted_rows"]:
-            confidence = {**confidence, "status": "uncertain",
-                          "why": f"fitted on {fit_rows} rows a side: below {p['min_trusted_rows']} (min_trusted_rows), "
-                                 f"a map that matches B's distribution but pairs rows wrongly scores as well as a good "
-                                 f"one (measured), so the score cannot vouch for it"}
-        if confidence["status"] == "ok" and len(candidates) == 1:
-            confidence = {**confidence, "status": "uncertain",
-                          "why": "one candidate (candidates=1): a map that matches B's distribution but pairs the rows "
-                                 "wrongly scores as well as a good one (measured on a real pair: a chance-level map "
-                                 "scored 0.046), and only a second, independently seeded fit finding the same map can "
-                                 "tell them apart"}
+        if fit_rows < p["min_trusted_rows"]:
+            confidence = _at_most_uncertain(confidence, f"fitted on {fit_rows} rows a side: below "
+                                            f"{p['min_trusted_rows']} (min_trusted_rows), a map that matches B's "
+                                            f"distribution but pairs rows wrongly scores as well as a good one "
+                                            f"(measured), so the score cannot vouch for it")
+        if len(candidates) == 1:
+            confidence = _at_most_uncertain(confidence, "one candidate (candidates=1): a map that matches B's "
+                                            "distribution but pairs the rows wrongly scores as well as a good one "
+                                            "(measured on a real pair: a chance-level map scored 0.046), and only a "
+                                            "second, independently seeded fit finding the same map can tell them apart")
         report["confidence"], report["status"] = confidence, confidence["status"]
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
@@ -142,6 +143,11 @@ class MiniOTMethod(LinearMethod):
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         # The seed the user gave: it fixes the hold-out split and every candidate, so it alone reproduces the fit.
         return FitResult(fitted, base_seed, report)
+
+
+def _at_most_uncertain(confidence: dict, why: str) -> dict:
+    """An "ok" confidence downgraded to "uncertain" for the reason ``why``; any other status is kept."""
+    return {**confidence, "status": "uncertain", "why": why} if confidence["status"] == "ok" else confidence
 
 
 def _cross_check(candidates: list, best: int, x_held: np.ndarray) -> dict:
