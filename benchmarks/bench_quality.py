@@ -132,6 +132,7 @@ def fit_and_score(method: str, seed: int, a_tr: np.ndarray, b_tr: np.ndarray, ev
     return {"method": method, "seed": seed, **quality(W, ev_a, ev_b), "seconds": seconds,
             "status": report.get("status"), "confidence": confidence.get("score"),
             "agreement": confidence.get("agreement"), "candidates": report.get("candidates"),
+            "polish": {k: v for k, v in report.get("polish", {}).items() if k != "rounds"} or None,
             "warned": [str(w.message)[:120] for w in caught]}
 
 

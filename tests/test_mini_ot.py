@@ -43,6 +43,12 @@ def fitted(mixture):
         return Aligner(seed=1, **SMALL).fit(a, b)
 
 
+@pytest.fixture(scope="module")
+def unpolished(mixture):
+    a, b, _, _ = mixture
+    return Aligner(seed=1, **{**SMALL, "polish_rounds": 0}).fit(a, b)
+
+
 def test_mini_ot_is_the_default():
     assert DEFAULT == "mini-ot" and Aligner().method == "mini-ot"
     assert Aligner().get_params()["ot_eps"] == 0.03
@@ -90,6 +96,45 @@ def test_refinement_rounds_stop_when_the_objective_stalls(mixture):
     assert none.report_["ot_refinement"] == []
 
 
+def test_the_kept_map_is_polished_on_all_rows(mixture, fitted, unpolished):
+    a, b, a_eval, b_eval = mixture
+    polish = fitted.report_["polish"]
+    # ot_rows (2,000 here) a side, sampled afresh from all 3,000: the 500 held out of the scored fit included.
+    assert polish["applied"] and polish["rows"] == [2000, 2000] and len(polish["rounds"]) == 8
+    assert polish["agreement"] >= 0.9
+    assert unpolished.report_["polish"] == {"applied": False, "why": "polish_rounds=0"}
+    assert unpolished.report_["confidence"] == fitted.report_["confidence"]  # the score is the scored map's
+    assert not np.array_equal(unpolished.W_, fitted.W_)
+    assert top1(fitted, a_eval, b_eval) >= top1(unpolished, a_eval, b_eval) - 0.01
+    every_row = Aligner(seed=1, **{**SMALL, "ot_rows": 3000, "polish_rounds": 1}).fit(a, b)
+    assert every_row.report_["polish"]["rows"] == [3000, 3000] and len(every_row.report_["polish"]["rounds"]) == 1
+
+
+def test_a_polish_that_moves_away_is_not_kept(monkeypatch, mixture, unpolished):
+    # Stands in for a polish that drifts to another map: the scored map, which the confidence vouches for, stays.
+    from vec2vec_fast.methods import mini_ot
+
+    a, b, _, _ = mixture
+    refine = mini_ot.ot_refine
+    calls = []
+
+    def drifting(x, z, W, **kw):
+        calls.append((kw["max_rounds"], kw.get("ridge")))
+        if len(calls) <= 2:  # the two candidates' refinement
+            return refine(x, z, W, **kw)
+        return np.linalg.qr(np.random.default_rng(0).standard_normal(W.shape))[0].astype(np.float32), []
+
+    monkeypatch.setattr(mini_ot, "ot_refine", drifting)
+    aligner = Aligner(seed=1, **SMALL).fit(a, b)
+    assert calls == [(12, None), (12, None), (8, 1.0)]  # the polish fits A's ridge-whitened rows
+    polish = aligner.report_["polish"]
+    assert not polish["applied"] and polish["agreement"] < 0.5 and "moved away" in polish["why"]
+    np.testing.assert_array_equal(aligner.W_, unpolished.W_)
+    calls.clear()
+    Aligner(seed=1, **{**SMALL, "polish_whiten": False}).fit(a, b)
+    assert calls == [(12, None), (12, None), (8, None)]
+
+
 def test_b_replaced_by_gaussian_noise_is_flagged(mixture):
     a, b, _, _ = mixture
     rng = np.random.default_rng(5)
@@ -98,6 +143,7 @@ def test_b_replaced_by_gaussian_noise_is_flagged(mixture):
         aligner = Aligner(seed=1, **SMALL).fit(a, noise.astype(np.float32))
     assert aligner.report_["status"] == "failed"
     assert aligner.report_["confidence"]["score"] < 0.01
+    assert aligner.report_["polish"] == {"applied": False, "why": "the fit failed"}
 
 
 def test_unrelated_inputs_are_flagged(mixture):
@@ -161,6 +207,7 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"holdout": -1}, "holdout must be in"),
     ({"ot_tol": -0.1}, "ot_tol must be in"),
     ({"ot_max_rounds": 1.5}, "ot_max_rounds"),
+    ({"polish_rounds": -1}, "polish_rounds must be in"),
 ])
 def test_bad_parameters_name_the_value(params, match):
     with pytest.raises((TypeError, ValueError), match=match):

@@ -18,7 +18,7 @@ blocks' partial sums in block order. The bits therefore do not depend on the thr
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -99,10 +99,16 @@ def sinkhorn_targets(pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray
 
 
 def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_rounds: int, sweeps: int, tol: float,
-              n_threads: int) -> Tuple[np.ndarray, List[Dict[str, float]]]:
+              n_threads: int, ridge: Optional[float] = None) -> Tuple[np.ndarray, List[Dict[str, float]]]:
     """Refine W (d_a, d_b) on unit rows ``x`` (A) and ``z`` (B), float32. After at least MIN_ROUNDS rounds, rounds stop
     when the transport objective (mean cosine of the mapped rows with their targets) gains less than ``tol`` over the
-    best so far; at most ``max_rounds``. Returns the map and one record per round."""
+    best so far; at most ``max_rounds``. Returns the map and one record per round.
+
+    ``ridge``: if given, each Procrustes step takes the polar factor of (Σx + ridge · mean eigenvalue · I)⁻¹ xᵀ T (the
+    ridge regression of the targets on x) instead of that of xᵀ T. Why: a barycentric target is a B row smoothed by
+    the plan, and the smoothing pulls polar(xᵀ T) off the map along A's unequal variances; Σx⁻¹ undoes that, the ridge
+    keeps A's low-variance directions from amplifying noise (measured on four real pairs: ridge 1 gains 0.5 to 2.3
+    points of top-1 over 8 plain rounds in a final polish; 0.001-0.1 loses on MiniLM -> e5)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     z = np.ascontiguousarray(z, dtype=np.float32)
     W = np.asarray(W, dtype=np.float32)
@@ -111,22 +117,33 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     pool = ThreadPoolExecutor(max_workers=max(1, n_threads))
     try:
         with threadpool_limits(limits=1, user_api="blas"):
-            W = _rounds(pool, x, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
+            x_fit = x if ridge is None else _ridge_whitened(x, ridge)
+            W = _rounds(pool, x, x_fit, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
                         n_threads=n_threads)
     finally:  # Ctrl-C: drop the queued blocks rather than finish them
         pool.shutdown(wait=True, cancel_futures=True)
     return W, history
 
 
-def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, z: np.ndarray, W: np.ndarray, v: np.ndarray,
-            history: List[Dict[str, float]], *, eps: float, max_rounds: int, sweeps: int, tol: float,
+def _ridge_whitened(x: np.ndarray, ridge: float) -> np.ndarray:
+    """x (Σx + ridge · mean eigenvalue · I)⁻¹, float32: Procrustes on these rows and the targets gives the polar factor
+    of the ridge regression (the matrix is symmetric). One BLAS thread (the caller's limit): the same bits always."""
+    x64 = x.astype(np.float64)
+    cov = x64.T @ x64 / len(x)
+    shift = ridge * np.trace(cov) / len(cov)
+    return (x64 @ np.linalg.inv(cov + shift * np.eye(len(cov)))).astype(np.float32)
+
+
+def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.ndarray, W: np.ndarray,
+            v: np.ndarray, history: List[Dict[str, float]], *, eps: float, max_rounds: int, sweeps: int, tol: float,
             n_threads: int) -> np.ndarray:
-    """The rounds of :func:`ot_refine`; appends one record per round to ``history`` and returns the map."""
+    """The rounds of :func:`ot_refine`; appends one record per round to ``history`` and returns the map. The plan
+    comes from ``x``; the Procrustes step fits ``x_fit`` (``x`` itself, or its ridge-whitened rows) to the targets."""
     best = -np.inf
     for _ in range(max_rounds):
         mapped = unit_rows(x @ W)
         targets, v, objective = sinkhorn_targets(pool, mapped, z, eps, sweeps, v)
-        W_new = procrustes(x, targets, n_threads=n_threads)
+        W_new = procrustes(x_fit, targets, n_threads=n_threads)
         change = float(np.linalg.norm(W_new.astype(np.float64) - W) / np.sqrt(min(W.shape)))
         history.append({"objective": objective, "change": change})
         W = W_new

@@ -10,6 +10,8 @@ confidence, and loud when the score says the fit failed.
    candidates, how well it agrees with the others; ``report_["status"]`` is "ok", "uncertain" or "failed" (the score
    says so, or the candidates found different maps: two unrelated clustered clouds can be matched in many ways,
    two related ones in one). "failed" also warns with :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
+4. Unless it failed, the kept map gets ``polish_rounds`` more transport rounds on all rows, held-out ones included
+   (top-1 grows with the rows the transport sees); the polished map is kept when it agrees with the scored one.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ OT_PARAMS = (
           low=0.0, high=1.0),
     Param("ot_sweeps", int, 10, "transport refinement: Sinkhorn sweeps per round (warm-started from the last round: "
           "10 and 50 gave the same objective to 4 digits, measured)", low=1, high=100_000),
+    Param("polish_rounds", int, 8, "after the best candidate is chosen: this many more transport rounds on all rows, "
+          "held-out ones included (at most ot_rows a side), kept only if the polished map agrees with the scored one; "
+          "0 skips it", low=0, high=1_000),
+    Param("polish_whiten", bool, True, "polish: Procrustes on A's ridge-whitened rows (the polar factor of the ridge "
+          "regression onto the transport targets), which undoes the bias the plan's smoothing puts on the plain "
+          "polar factor (measured: +0.5 to +2.3 points of top-1 on four real pairs)"),
     Param("candidates", int, 2, "independently seeded fits; the best confidence is kept, and fits that disagree "
           "are a failure", low=1, high=1_000),
     Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
@@ -56,6 +64,10 @@ SCHEMA = Schema(list(MINI_SCHEMA.values()) + list(OT_PARAMS))
 _MINI_NAMES = tuple(MINI_SCHEMA)
 MIN_AGREEMENT = 0.5  # mean cosine between two candidates' mapped rows below which they found different maps
 RUNNER_UP_RATIO = 0.85  # a different map scoring at least this share of the best's makes the fit ambiguous
+# The polished map must be the scored map refined, not a different one: the same test as between candidates (measured
+# on e5 -> MiniLM: a polish from top-1 0.824 to 0.876 agrees with its start at 0.84; different maps agree below 0.4).
+MIN_POLISH_AGREEMENT = MIN_AGREEMENT
+POLISH_RIDGE = 1.0  # ridge of the whitened polish, in units of A's mean eigenvalue (measured best of 0.001-3 overall)
 
 
 class MiniOTMethod(LinearMethod):
@@ -125,14 +137,16 @@ class MiniOTMethod(LinearMethod):
                                             "(measured on a real pair: a chance-level map scored 0.046), and only a "
                                             "second, independently seeded fit finding the same map can tell them apart")
         report["confidence"], report["status"] = confidence, confidence["status"]
+        t = time.perf_counter()
+        W, report["polish"] = _polish(a_all, b_all, result, W, x_held, confidence["status"], p, rng, n_threads)
+        report["seconds"]["polish"] = time.perf_counter() - t
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
         if len(candidates) > 1:
             report["candidates"] = [{"seed": c[0].seed, "score": c[3].get("score"), "status": c[3]["status"],
-                                     "seconds": sum(v for k, v in c[2]["seconds"].items() if k != "total")}
+                                     "seconds": _candidate_seconds(c[2])}
                                     for c in candidates]
-        report["seconds"]["total"] = sum(sum(v for k, v in c[2]["seconds"].items() if k != "total")
-                                         for c in candidates)
+        report["seconds"]["total"] = sum(_candidate_seconds(c[2]) for c in candidates) + report["seconds"]["polish"]
         if confidence["status"] == "failed":
             warnings.warn(AlignmentFailedWarning(failure_message(confidence)), stacklevel=3)
         elif confidence["status"] == "uncertain":
@@ -143,6 +157,40 @@ class MiniOTMethod(LinearMethod):
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         # The seed the user gave: it fixes the hold-out split and every candidate, so it alone reproduces the fit.
         return FitResult(fitted, base_seed, report)
+
+
+def _candidate_seconds(report: dict) -> float:
+    """Seconds one candidate took (the polish, done once for the kept one, is not a candidate's)."""
+    return sum(v for k, v in report["seconds"].items() if k not in ("total", "polish"))
+
+
+def _polish(a_all: np.ndarray, b_all: np.ndarray, result, W: np.ndarray, x_held: np.ndarray, status: str, p: dict,
+            rng: np.random.Generator, n_threads: int):
+    """The scored map after ``polish_rounds`` more transport rounds on all rows (held-out ones included, a seeded
+    sample of ``ot_rows`` a side when there are more), and a record of it.
+
+    Why: top-1 grows with the rows the transport sees, and the held-out rows are a fifth of them; the whitened step
+    (``polish_whiten``) removes a bias of the plain one (measured on four real pairs, seed 0: 4 plain rounds +0.6 to
+    +2.3 points, 8 whitened rounds +2.1 to +5.2, 8-29 s). The confidence belongs to the scored map, so the polished
+    map replaces it only when it is that map refined (agreement on the held-out rows); a failed fit is not polished."""
+    rounds = p["polish_rounds"]
+    if rounds == 0 or p["ot_max_rounds"] == 0:
+        return W, {"applied": False, "why": "polish_rounds=0" if rounds == 0 else "ot_max_rounds=0"}
+    if status == "failed":
+        return W, {"applied": False, "why": "the fit failed"}
+    pick_a = np.sort(rng.choice(len(a_all), min(p["ot_rows"], len(a_all)), replace=False))
+    pick_b = np.sort(rng.choice(len(b_all), min(p["ot_rows"], len(b_all)), replace=False))
+    with threadpool_limits(limits=1, user_api="blas"):
+        x, z = preprocess(a_all[pick_a], result.mean_a), preprocess(b_all[pick_b], result.mean_b)
+    W_polished, history = ot_refine(x, z, W, eps=p["ot_eps"], max_rounds=rounds, sweeps=p["ot_sweeps"], tol=-1.0,
+                                    n_threads=n_threads, ridge=POLISH_RIDGE if p["polish_whiten"] else None)
+    record = {"rounds": history, "rows": [len(x), len(z)], "agreement_at_least": MIN_POLISH_AGREEMENT}
+    if len(x_held):
+        record["agreement"] = _agreement(x_held, W, W_polished)
+        if record["agreement"] < MIN_POLISH_AGREEMENT:
+            return W, {**record, "applied": False, "why": f"the polished map moved away from the scored one "
+                                                          f"(agreement {record['agreement']:.3f})"}
+    return W_polished, {**record, "applied": True}
 
 
 def _at_most_uncertain(confidence: dict, why: str) -> dict:
