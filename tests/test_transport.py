@@ -3,6 +3,7 @@ that recover a planted rotation with the same bits at any thread count."""
 
 import numpy as np
 
+from conftest import make_blobs
 from vec2vec_fast.procrustes import procrustes
 from vec2vec_fast.transport import _ridge_whitened, ot_refine
 
@@ -31,9 +32,8 @@ def test_whitened_polar_factor_undoes_target_smoothing():
 def test_ridge_rounds_recover_a_planted_rotation_with_the_same_bits_at_any_thread_count():
     rng = np.random.default_rng(1)
     d, n = 24, 1500
-    centres = rng.standard_normal((40, d)) * 3
-    x = centres[rng.integers(0, 40, n)] + rng.standard_normal((n, d))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    x, _ = make_blobs(rng, n, d, 40, spread=1.0)
+    x = x.astype(np.float64) / np.linalg.norm(x, axis=1, keepdims=True)
     W_true = random_rotation(rng, d)
     z = (x @ W_true)[rng.permutation(n)]  # the same points, rotated and shuffled: the plan must find the pairs
     # Start well away from the truth: W_true composed with the Cayley rotation (I - S)⁻¹ (I + S) of a small skew S.
