@@ -113,6 +113,15 @@ def run(args: argparse.Namespace) -> Iterator[Dict[str, Any]]:
                        **fit_and_score(method, 0, a[h1], noise.astype(np.float32), ev_a, ev_b, args)}
 
 
+def _polish_record(report: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """mini-ot's polish without its per-round history: how many rounds it ran, and its seconds."""
+    polish = report.get("polish")
+    if not polish:
+        return None
+    return {**{k: v for k, v in polish.items() if k != "rounds"}, "rounds": len(polish.get("rounds", [])),
+            "seconds": report.get("seconds", {}).get("polish")}
+
+
 def fit_and_score(method: str, seed: int, a_tr: np.ndarray, b_tr: np.ndarray, ev_a: np.ndarray, ev_b: np.ndarray,
                   args: argparse.Namespace) -> Dict[str, Any]:
     params = dict(args.params)
@@ -132,7 +141,7 @@ def fit_and_score(method: str, seed: int, a_tr: np.ndarray, b_tr: np.ndarray, ev
     return {"method": method, "seed": seed, **quality(W, ev_a, ev_b), "seconds": seconds,
             "status": report.get("status"), "confidence": confidence.get("score"),
             "agreement": confidence.get("agreement"), "candidates": report.get("candidates"),
-            "polish": {k: v for k, v in report.get("polish", {}).items() if k != "rounds"} or None,
+            "polish": _polish_record(report),
             "warned": [str(w.message)[:120] for w in caught]}
 
 

@@ -48,3 +48,14 @@ def test_ridge_rounds_recover_a_planted_rotation_with_the_same_bits_at_any_threa
     assert len(history) == 8
     assert np.linalg.norm(start - W_true) > 1.0
     assert np.linalg.norm(W2 - W_true) < 0.1
+
+
+def test_rounds_wait_for_min_rounds_before_the_stopping_rule():
+    rng = np.random.default_rng(2)
+    x, _ = make_blobs(rng, 600, 12, 10, spread=1.0)
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    z = x @ random_rotation(rng, 12).astype(np.float32)
+    kw = dict(eps=0.03, max_rounds=20, sweeps=5, tol=1.0, n_threads=1)  # no round can gain 1.0: stop at the minimum
+    assert len(ot_refine(x, z, np.eye(12, dtype=np.float32), **kw)[1]) == 4
+    assert len(ot_refine(x, z, np.eye(12, dtype=np.float32), min_rounds=7, **kw)[1]) == 7
+    assert len(ot_refine(x, z, np.eye(12, dtype=np.float32), min_rounds=30, **kw)[1]) == 20  # max_rounds caps it

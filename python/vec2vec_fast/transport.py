@@ -99,10 +99,11 @@ def sinkhorn_targets(pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray
 
 
 def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_rounds: int, sweeps: int, tol: float,
-              n_threads: int, ridge: Optional[float] = None) -> Tuple[np.ndarray, List[Dict[str, float]]]:
-    """Refine W (d_a, d_b) on unit rows ``x`` (A) and ``z`` (B), float32. After at least MIN_ROUNDS rounds, rounds stop
-    when the transport objective (mean cosine of the mapped rows with their targets) gains less than ``tol`` over the
-    best so far; at most ``max_rounds``. Returns the map and one record per round.
+              n_threads: int, ridge: Optional[float] = None,
+              min_rounds: int = MIN_ROUNDS) -> Tuple[np.ndarray, List[Dict[str, float]]]:
+    """Refine W (d_a, d_b) on unit rows ``x`` (A) and ``z`` (B), float32. After at least ``min_rounds`` rounds, rounds
+    stop when the transport objective (mean cosine of the mapped rows with their targets) gains less than ``tol`` over
+    the best so far; at most ``max_rounds``. Returns the map and one record per round.
 
     ``ridge``: if given, each Procrustes step takes the polar factor of (Σx + ridge · mean eigenvalue · I)⁻¹ xᵀ T (the
     ridge regression of the targets on x) instead of that of xᵀ T. Why: a barycentric target is a B row smoothed by
@@ -119,7 +120,7 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
         with threadpool_limits(limits=1, user_api="blas"):
             x_fit = x if ridge is None else _ridge_whitened(x, ridge)
             W = _rounds(pool, x, x_fit, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
-                        n_threads=n_threads)
+                        n_threads=n_threads, min_rounds=min_rounds)
     finally:  # Ctrl-C: drop the queued blocks rather than finish them
         pool.shutdown(wait=True, cancel_futures=True)
     return W, history
@@ -136,7 +137,7 @@ def _ridge_whitened(x: np.ndarray, ridge: float) -> np.ndarray:
 
 def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.ndarray, W: np.ndarray,
             v: np.ndarray, history: List[Dict[str, float]], *, eps: float, max_rounds: int, sweeps: int, tol: float,
-            n_threads: int) -> np.ndarray:
+            n_threads: int, min_rounds: int) -> np.ndarray:
     """The rounds of :func:`ot_refine`; appends one record per round to ``history`` and returns the map. The plan
     comes from ``x``; the Procrustes step fits ``x_fit`` (``x`` itself, or its ridge-whitened rows) to the targets."""
     best = -np.inf
@@ -148,8 +149,8 @@ def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.nd
         history.append({"objective": objective, "change": change})
         W = W_new
         # The plan's mean cosine is not monotone in the first rounds (measured: it dips after the first step from
-        # mini-vec2vec's map while top-1 keeps rising), so the stopping rule waits for MIN_ROUNDS.
-        if len(history) >= MIN_ROUNDS and objective - best < tol:
+        # mini-vec2vec's map while top-1 keeps rising), so the stopping rule waits for min_rounds.
+        if len(history) >= min_rounds and objective - best < tol:
             break
         best = max(best, objective)
     return W
