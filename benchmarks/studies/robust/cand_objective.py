@@ -7,15 +7,13 @@ import sys
 
 sys.path.insert(0, "benchmarks")
 import bench_quality as bq  # noqa: E402
+from study_pair import split  # noqa: E402
 from vec2vec_fast import Aligner  # noqa: E402
 from vec2vec_fast.methods import mini_ot  # noqa: E402
 
 pair = sys.argv[1]
 CANDIDATES = int(sys.argv[2])
-a, b = bq.load_pair(pair, bq.SHARED, False)
-h1, h2, ev = bq.split(len(a), False, None)
-a_tr, b_tr = a[h1], b[h2]
-ev_a, ev_b = bq.unit(a[ev] - a_tr.mean(0)), bq.unit(b[ev] - b_tr.mean(0))
+a_tr, b_tr, ev_a, ev_b, _ = split(pair)
 refine, calls = mini_ot.ot_refine, []
 
 

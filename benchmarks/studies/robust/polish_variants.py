@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from study_pair import load
+from study_pair import load, polar
 from vec2vec_fast._numerics import unit_rows
 
 pair = sys.argv[1]
@@ -25,11 +25,6 @@ x, z = p.x, p.z
 def ridge_inv(v, lam=1.0):
     cov = v.astype(np.float64).T @ v / len(v)
     return np.linalg.inv(cov + lam * np.trace(cov) / len(cov) * np.eye(len(cov)))
-
-
-def polar(m):
-    u, _, vt = np.linalg.svd(m, full_matrices=False)
-    return (u @ vt).astype(np.float32)
 
 
 def plan(p, q, eps, sweeps=30, exclude_diagonal=False):

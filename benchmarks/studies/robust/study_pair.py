@@ -15,22 +15,34 @@ from vec2vec_fast.procrustes import procrustes  # noqa: E402
 CACHE = os.environ.get("V2V_STUDY_CACHE", "/tmp/s19")
 
 
+def split(pair):
+    """(A's training rows of half 1, B's of half 2, A's and B's held-out pairs centred with the training means and
+    normalised, B's rows of half 1: A's true pairs, for the ceiling only), as bench_quality.py splits the pair."""
+    a, b = bq.load_pair(pair, bq.SHARED, False)
+    h1, h2, ev = bq.split(len(a), False, None)
+    a_tr, b_tr = a[h1], b[h2]
+    return a_tr, b_tr, bq.unit(a[ev] - a_tr.mean(0)), bq.unit(b[ev] - b_tr.mean(0)), b[h1]
+
+
+def polar(m):
+    """The orthogonal polar factor of m, float32."""
+    u, _, vt = np.linalg.svd(m, full_matrices=False)
+    return (u @ vt).astype(np.float32)
+
+
 def load(pair, seed=0):
     """SimpleNamespace: x, z (training rows of A's half 1 and B's half 2, centred with the scored map's means and
     normalised), ev_a, ev_b (held-out pairs), pairs_b (B's rows of half 1: x's true pairs, for the ceiling only),
     ceiling (orthogonal Procrustes on the true pairs), W0 (the scored map), top1(W)."""
-    a, b = bq.load_pair(pair, bq.SHARED, False)
-    h1, h2, ev = bq.split(len(a), False, None)
-    a_tr, b_tr = a[h1], b[h2]
+    a_tr, b_tr, ev_a, ev_b, b_h1 = split(pair)
     os.makedirs(CACHE, exist_ok=True)
     cache = os.path.join(CACHE, f"W0_{pair}.npz" if seed == 0 else f"W0_{pair}_s{seed}.npz")
     if not os.path.exists(cache):
         al = Aligner(seed=seed, polish_rounds=0).fit(a_tr, b_tr)
         np.savez(cache, W=al.W_, mean_a=al.mean_a_, mean_b=al.mean_b_)
     c = np.load(cache)
-    ev_a, ev_b = bq.unit(a[ev] - a_tr.mean(0)), bq.unit(b[ev] - b_tr.mean(0))
     return SimpleNamespace(
         x=preprocess(a_tr, c["mean_a"]), z=preprocess(b_tr, c["mean_b"]), ev_a=ev_a, ev_b=ev_b,
-        pairs_b=preprocess(b[h1], c["mean_b"]), W0=c["W"],
-        ceiling=procrustes(bq.unit(a_tr - a_tr.mean(0)), bq.unit(b[h1] - b_tr.mean(0))),
+        pairs_b=preprocess(b_h1, c["mean_b"]), W0=c["W"],
+        ceiling=procrustes(bq.unit(a_tr - a_tr.mean(0)), bq.unit(b_h1 - b_tr.mean(0))),
         top1=lambda W: bq.quality(W, ev_a, ev_b)["top1"])

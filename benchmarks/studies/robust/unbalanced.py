@@ -11,21 +11,16 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from study_pair import load
+from study_pair import load, polar
 from vec2vec_fast._numerics import unit_rows
+from vec2vec_fast.transport import _ridge_whitened
 
 pair = sys.argv[1]
 taus = [float(t) for t in (sys.argv[2] if len(sys.argv) > 2 else "inf,0.3,0.1,0.03").split(",")]
 p = load(pair)
 x, z = p.x, p.z
 eps = 0.03
-cov = x.astype(np.float64).T @ x / len(x)
-x_fit = (x @ np.linalg.inv(cov + np.trace(cov) / len(cov) * np.eye(len(cov)))).astype(np.float32)
-
-
-def polar(m):
-    u, _, vt = np.linalg.svd(m, full_matrices=False)
-    return (u @ vt).astype(np.float32)
+x_fit = _ridge_whitened(x, 1.0)  # the method's polish step
 
 
 def plan(mapped, tau, sweeps=20):

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from study_pair import load
+from study_pair import load, polar
 from vec2vec_fast._numerics import unit_rows
 from vec2vec_fast.procrustes import procrustes
 from vec2vec_fast.transport import sinkhorn_targets
@@ -36,11 +36,6 @@ Q_star = procrustes(xw, unit_rows((p.pairs_b @ Wz).astype(np.float32)))
 
 def top1(Q):
     return p.top1((Wx @ Q @ Wz_inv).astype(np.float32))
-
-
-def polar(m):
-    u, _, vt = np.linalg.svd(m, full_matrices=False)
-    return (u @ vt).astype(np.float32)
 
 
 print(pair, f"alpha {alpha} ridge {ridge}: orthogonal ceiling {p.top1(p.ceiling):.4f}, "
