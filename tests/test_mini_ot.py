@@ -100,7 +100,8 @@ def test_the_kept_map_is_polished_on_all_rows(mixture, fitted, unpolished):
     a, b, a_eval, b_eval = mixture
     polish = fitted.report_["polish"]
     # ot_rows (2,000 here) a side, sampled afresh from all 3,000: the 500 held out of the scored fit included.
-    assert polish["applied"] and polish["rows"] == [2000, 2000] and 8 <= len(polish["rounds"]) <= 32
+    assert polish["applied"] and polish["rows"] == [2000, 2000] and polish["folds"] == 5
+    assert len(polish["rounds"]) == 32  # cross-fitted rounds run them all
     assert polish["agreement"] >= 0.9
     assert unpolished.report_["polish"] == {"applied": False, "why": "polish_rounds=0"}
     assert unpolished.report_["confidence"] == fitted.report_["confidence"]  # the score is the scored map's
@@ -110,19 +111,24 @@ def test_the_kept_map_is_polished_on_all_rows(mixture, fitted, unpolished):
     assert every_row.report_["polish"]["rows"] == [3000, 3000] and len(every_row.report_["polish"]["rounds"]) == 1
 
 
-def test_the_polish_runs_8_rounds_then_until_the_objective_stalls(mixture, fitted):
+def test_the_plain_polish_runs_8_rounds_then_until_the_objective_stalls(mixture):
     a, b, _, _ = mixture
-    objectives = [r["objective"] for r in fitted.report_["polish"]["rounds"]]
-    tol = fitted.get_params()["ot_tol"]
+    plain = Aligner(seed=1, **{**SMALL, "polish_folds": 1}).fit(a, b)
+    assert plain.report_["polish"]["folds"] == 1
+    objectives = [r["objective"] for r in plain.report_["polish"]["rounds"]]
+    tol = plain.get_params()["ot_tol"]
     # Past the 8th round every round but the last beat the best before it by ot_tol; the last did not (or hit 32).
     for k in range(7, len(objectives) - 1):
         assert objectives[k] - max(objectives[:k]) >= tol
     if len(objectives) < 32:
         assert objectives[-1] - max(objectives[:-1]) < tol
-    impatient = Aligner(seed=1, **{**SMALL, "ot_tol": 0.5}).fit(a, b)
+    impatient = Aligner(seed=1, **{**SMALL, "ot_tol": 0.5, "polish_folds": 1}).fit(a, b)
     assert len(impatient.report_["polish"]["rounds"]) == 8  # no round gains 0.5: the minimum
-    short = Aligner(seed=1, **{**SMALL, "polish_rounds": 3, "ot_tol": 0.0}).fit(a, b)
+    short = Aligner(seed=1, **{**SMALL, "polish_rounds": 3, "ot_tol": 0.0, "polish_folds": 1}).fit(a, b)
     assert len(short.report_["polish"]["rounds"]) == 3  # fewer than 8 asked: exactly that many
+    # Cross-fitted rounds ignore the stopping rule: all polish_rounds run even when no round can gain ot_tol.
+    crossfit = Aligner(seed=1, **{**SMALL, "ot_tol": 0.5, "polish_rounds": 12}).fit(a, b)
+    assert len(crossfit.report_["polish"]["rounds"]) == 12
 
 
 def test_a_polish_that_moves_away_is_not_kept(monkeypatch, mixture, unpolished):
@@ -134,20 +140,21 @@ def test_a_polish_that_moves_away_is_not_kept(monkeypatch, mixture, unpolished):
     calls = []
 
     def drifting(x, z, W, **kw):
-        calls.append((kw["max_rounds"], kw.get("ridge")))
+        calls.append((kw["max_rounds"], kw.get("ridge"), kw.get("folds", 1)))
         if len(calls) <= 2:  # the two candidates' refinement
             return refine(x, z, W, **kw)
         return np.linalg.qr(np.random.default_rng(0).standard_normal(W.shape))[0].astype(np.float32), []
 
     monkeypatch.setattr(mini_ot, "ot_refine", drifting)
     aligner = Aligner(seed=1, **SMALL).fit(a, b)
-    assert calls == [(12, None), (12, None), (32, 1.0)]  # the polish fits A's ridge-whitened rows
+    # The polish fits A's ridge-whitened rows, cross-fitted in 5 folds; the candidates' rounds are plain.
+    assert calls == [(12, None, 1), (12, None, 1), (32, 1.0, 5)]
     polish = aligner.report_["polish"]
     assert not polish["applied"] and polish["agreement"] < 0.5 and "moved away" in polish["why"]
     np.testing.assert_array_equal(aligner.W_, unpolished.W_)
     calls.clear()
-    Aligner(seed=1, **{**SMALL, "polish_whiten": False}).fit(a, b)
-    assert calls == [(12, None), (12, None), (32, None)]
+    Aligner(seed=1, **{**SMALL, "polish_whiten": False, "polish_folds": 1}).fit(a, b)
+    assert calls == [(12, None, 1), (12, None, 1), (32, None, 1)]
 
 
 def test_b_replaced_by_gaussian_noise_is_flagged(mixture):
@@ -223,6 +230,7 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"ot_tol": -0.1}, "ot_tol must be in"),
     ({"ot_max_rounds": 1.5}, "ot_max_rounds"),
     ({"polish_rounds": -1}, "polish_rounds must be in"),
+    ({"polish_folds": 0}, r"polish_folds must be in \[1, 100\]"),
 ])
 def test_bad_parameters_name_the_value(params, match):
     with pytest.raises((TypeError, ValueError), match=match):

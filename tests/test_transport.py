@@ -1,11 +1,14 @@
 """The transport refinement's Procrustes step (vec2vec_fast.transport): the ridge-whitened polar factor, and rounds
 that recover a planted rotation with the same bits at any thread count."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from conftest import make_blobs
+from vec2vec_fast._numerics import unit_rows
 from vec2vec_fast.procrustes import procrustes
-from vec2vec_fast.transport import _ridge_whitened, ot_refine
+from vec2vec_fast.transport import _ridge_whitened, ot_refine, sinkhorn_targets
 
 
 def random_rotation(rng, d):
@@ -59,3 +62,42 @@ def test_rounds_wait_for_min_rounds_before_the_stopping_rule():
     assert len(ot_refine(x, z, np.eye(12, dtype=np.float32), **kw)[1]) == 4
     assert len(ot_refine(x, z, np.eye(12, dtype=np.float32), min_rounds=7, **kw)[1]) == 7
     assert len(ot_refine(x, z, np.eye(12, dtype=np.float32), min_rounds=30, **kw)[1]) == 20  # max_rounds caps it
+
+
+def polar(m):
+    u, _, vt = np.linalg.svd(m, full_matrices=False)
+    return u @ vt
+
+
+def test_cross_fitted_rounds_place_each_fold_by_the_map_of_the_other_folds():
+    rng = np.random.default_rng(3)
+    x, _ = make_blobs(rng, 900, 10, 12, spread=1.0)
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    z = (make_blobs(rng, 900, 10, 12, spread=1.0)[0] @ random_rotation(rng, 10)).astype(np.float32)
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    start = random_rotation(rng, 10).astype(np.float32)
+    kw = dict(eps=0.05, max_rounds=2, sweeps=10, tol=-1.0, ridge=1.0)
+    W, history = ot_refine(x, z, start, n_threads=2, folds=3, **kw)
+    # The reference: row i is in fold i % 3. Round 1 places every row with the start map; round 2 places fold k's
+    # rows with the polar factor of the other folds' cross-covariance, and the map is that of all rows.
+    fold = np.arange(len(x)) % 3
+    x_fit = _ridge_whitened(x, 1.0).astype(np.float64)
+    pool = ThreadPoolExecutor(1)
+    maps, v = [start.astype(np.float64)] * 3, np.ones(len(z))
+    for _ in range(2):
+        mapped = np.empty((len(x), 10), np.float32)
+        for k in range(3):
+            mapped[fold == k] = unit_rows((x[fold == k] @ maps[k]).astype(np.float32))
+        order = np.argsort(fold, kind="stable")  # sinkhorn's warm start v belongs to z: row order of x is free
+        targets = np.empty_like(mapped)
+        targets[order], v, _ = sinkhorn_targets(pool, mapped[order], z, 0.05, 10, v)
+        parts = [x_fit[fold == k].T @ targets[fold == k].astype(np.float64) for k in range(3)]
+        maps = [polar(sum(parts) - part) for part in parts]
+        expected = polar(sum(parts))
+    np.testing.assert_allclose(W, expected, atol=2e-4)
+    plain, _ = ot_refine(x, z, start, n_threads=2, **kw)
+    assert np.abs(plain - W).max() > 2e-3  # 10x the tolerance above: the test tells cross-fitted from plain rounds
+    assert len(history) == 2
+    W1, _ = ot_refine(x, z, start, n_threads=1, folds=3, **kw)
+    np.testing.assert_array_equal(W1, W)  # the same bits at any thread count
+    np.testing.assert_array_equal(ot_refine(x, z, start, n_threads=2, folds=1, **kw)[0], plain)

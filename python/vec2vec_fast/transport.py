@@ -23,12 +23,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from . import _core
 from ._numerics import unit_rows
 from .procrustes import procrustes
 
 BLOCK_ROWS = 512  # rows per unit of work: the result depends on this constant, never on the thread count
 _TINY, _HUGE = 1e-30, 1e30  # Sinkhorn scalings stay within float32's range
 MIN_ROUNDS = 4
+_NO_WEIGHTS = np.empty(0, dtype=np.float32)
 
 
 def _blocks(n: int) -> List[slice]:
@@ -99,8 +101,8 @@ def sinkhorn_targets(pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray
 
 
 def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_rounds: int, sweeps: int, tol: float,
-              n_threads: int, ridge: Optional[float] = None,
-              min_rounds: int = MIN_ROUNDS) -> Tuple[np.ndarray, List[Dict[str, float]]]:
+              n_threads: int, ridge: Optional[float] = None, min_rounds: int = MIN_ROUNDS,
+              folds: int = 1) -> Tuple[np.ndarray, List[Dict[str, float]]]:
     """Refine W (d_a, d_b) on unit rows ``x`` (A) and ``z`` (B), float32. After at least ``min_rounds`` rounds, rounds
     stop when the transport objective (mean cosine of the mapped rows with their targets) gains less than ``tol`` over
     the best so far; at most ``max_rounds``. Returns the map and one record per round.
@@ -109,7 +111,13 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     ridge regression of the targets on x) instead of that of xᵀ T. Why: a barycentric target is a B row smoothed by
     the plan, and the smoothing pulls polar(xᵀ T) off the map along A's unequal variances; Σx⁻¹ undoes that, the ridge
     keeps A's low-variance directions from amplifying noise (measured on four real pairs: ridge 1 gains 0.5 to 2.3
-    points of top-1 over 8 plain rounds in a final polish; 0.001-0.1 loses on MiniLM -> e5)."""
+    points of top-1 over 8 plain rounds in a final polish; 0.001-0.1 loses on MiniLM -> e5).
+
+    ``folds`` > 1: cross-fitted rounds. Row i of x belongs to fold i % folds; each fold's rows enter the plan mapped
+    by the map fitted on the *other* folds' targets, so no row is pulled toward partners that its own fit chose; the
+    returned map is fitted on all rows. Why: the plain rounds overfit their sample. Started at the supervised map,
+    they raise the plan's mean cosine on the training rows (0.333 -> 0.373, MiniLM -> e5) while it falls on a fresh
+    unpaired sample (0.336 -> 0.308), and top-1 falls with it."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     z = np.ascontiguousarray(z, dtype=np.float32)
     W = np.asarray(W, dtype=np.float32)
@@ -119,8 +127,13 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     try:
         with threadpool_limits(limits=1, user_api="blas"):
             x_fit = x if ridge is None else _ridge_whitened(x, ridge)
+            folds = max(1, min(int(folds), len(x)))
+            if folds > 1:
+                # Fold-contiguous copies, so that each fold is a slice (the returned map does not depend on this order).
+                order = np.concatenate([np.arange(k, len(x), folds) for k in range(folds)])
+                x, x_fit = x[order], x_fit[order]
             W = _rounds(pool, x, x_fit, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
-                        n_threads=n_threads, min_rounds=min_rounds)
+                        n_threads=n_threads, min_rounds=min_rounds, folds=folds)
     finally:  # Ctrl-C: drop the queued blocks rather than finish them
         pool.shutdown(wait=True, cancel_futures=True)
     return W, history
@@ -137,14 +150,24 @@ def _ridge_whitened(x: np.ndarray, ridge: float) -> np.ndarray:
 
 def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.ndarray, W: np.ndarray,
             v: np.ndarray, history: List[Dict[str, float]], *, eps: float, max_rounds: int, sweeps: int, tol: float,
-            n_threads: int, min_rounds: int) -> np.ndarray:
+            n_threads: int, min_rounds: int, folds: int) -> np.ndarray:
     """The rounds of :func:`ot_refine`; appends one record per round to ``history`` and returns the map. The plan
-    comes from ``x``; the Procrustes step fits ``x_fit`` (``x`` itself, or its ridge-whitened rows) to the targets."""
+    comes from ``x``; the Procrustes step fits ``x_fit`` (``x`` itself, or its ridge-whitened rows) to the targets.
+    With ``folds`` > 1 the rows come fold by fold (consecutive slices of ``_fold_slices``)."""
     best = -np.inf
+    slices = _fold_slices(len(x), folds)
+    W_folds = [W] * len(slices)
     for _ in range(max_rounds):
-        mapped = unit_rows(x @ W)
+        mapped = unit_rows(x @ W) if folds <= 1 else np.concatenate([unit_rows(x[s] @ W_k)
+                                                                         for s, W_k in zip(slices, W_folds)])
         targets, v, objective = sinkhorn_targets(pool, mapped, z, eps, sweeps, v)
-        W_new = procrustes(x_fit, targets, n_threads=n_threads)
+        if folds > 1:
+            parts = [_core.cross_covariance(x_fit[s], targets[s], _NO_WEIGHTS, n_threads) for s in slices]
+            total = np.sum(parts, axis=0)
+            W_folds = [_core.polar_factor(total - part, True).astype(np.float32) for part in parts]
+            W_new = _core.polar_factor(total, True).astype(np.float32)
+        else:
+            W_new = procrustes(x_fit, targets, n_threads=n_threads)
         change = float(np.linalg.norm(W_new.astype(np.float64) - W) / np.sqrt(min(W.shape)))
         history.append({"objective": objective, "change": change})
         W = W_new
@@ -154,6 +177,13 @@ def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.nd
             break
         best = max(best, objective)
     return W
+
+
+def _fold_slices(n: int, folds: int) -> List[slice]:
+    """The row slices of ``folds`` folds dealt round-robin (fold k: rows k, k + folds, ... of the original order)."""
+    sizes = [len(range(k, n, folds)) for k in range(max(1, folds))]
+    ends = np.cumsum(sizes)
+    return [slice(int(end - size), int(end)) for size, end in zip(sizes, ends)]
 
 
 __all__ = ["BLOCK_ROWS", "ot_refine", "sinkhorn_targets"]

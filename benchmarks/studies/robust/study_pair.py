@@ -9,8 +9,9 @@ import numpy as np
 sys.path.insert(0, "benchmarks")
 import bench_quality as bq  # noqa: E402
 from vec2vec_fast import Aligner  # noqa: E402
-from vec2vec_fast._numerics import preprocess  # noqa: E402
+from vec2vec_fast._numerics import preprocess, unit_rows  # noqa: E402
 from vec2vec_fast.procrustes import procrustes  # noqa: E402
+from vec2vec_fast.transport import ot_refine, sinkhorn_targets  # noqa: E402
 
 CACHE = os.environ.get("V2V_STUDY_CACHE", "/tmp/s19")
 
@@ -46,3 +47,22 @@ def load(pair, seed=0):
         pairs_b=preprocess(b_h1, c["mean_b"]), W0=c["W"],
         ceiling=procrustes(bq.unit(a_tr - a_tr.mean(0)), bq.unit(b_h1 - b_tr.mean(0))),
         top1=lambda W: bq.quality(W, ev_a, ev_b)["top1"])
+
+
+def polish(p, W, rounds):
+    """``rounds`` of the method's plain polish step (eps 0.03, ridge-whitened Procrustes, all training rows) from W."""
+    return ot_refine(p.x, p.z, W, eps=0.03, max_rounds=rounds, sweeps=10, tol=-1.0, n_threads=2, ridge=1.0)[0]
+
+
+def fresh(pair):
+    """A fresh unpaired sample of the pair's size: A's half 2 and B's half 1 (rows neither side trained on),
+    preprocessed with the cached scored map's means (seed 0: ``load(pair)`` first)."""
+    a, b = bq.load_pair(pair, bq.SHARED, False)
+    h1, h2, _ = bq.split(len(a), False, None)
+    c = np.load(os.path.join(CACHE, f"W0_{pair}.npz"))
+    return preprocess(a[h2], c["mean_a"]), preprocess(b[h1], c["mean_b"])
+
+
+def plan_objective(pool, x, z, W):
+    """The plan's mean cosine (eps 0.03, 50 sweeps from scratch) of x W against z."""
+    return sinkhorn_targets(pool, unit_rows(x @ W), z, 0.03, 50, np.ones(len(z)))[2]

@@ -10,9 +10,11 @@ confidence, and loud when the score says the fit failed.
    candidates, how well it agrees with the others; ``report_["status"]`` is "ok", "uncertain" or "failed" (the score
    says so, or the candidates found different maps: two unrelated clustered clouds can be matched in many ways,
    two related ones in one). "failed" also warns with :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
-4. Unless it failed, the kept map gets 8 to ``polish_rounds`` more transport rounds on all rows, held-out ones
-   included (top-1 grows with the rows the transport sees), until the objective stops gaining ``ot_tol``; the
-   polished map is kept when it agrees with the scored one.
+4. Unless it failed, the kept map gets ``polish_rounds`` more transport rounds on all rows, held-out ones included
+   (top-1 grows with the rows the transport sees), cross-fitted in ``polish_folds`` folds (each fold's rows are placed
+   by the map fitted on the other folds, so that the rounds do not overfit their sample); the polished map is kept
+   when it agrees with the scored one. ``polish_folds=1`` gives plain rounds, 8 at least, then until the objective
+   stops gaining ``ot_tol``.
 """
 
 from __future__ import annotations
@@ -47,13 +49,16 @@ OT_PARAMS = (
           low=0.0, high=1.0),
     Param("ot_sweeps", int, 10, "transport refinement: Sinkhorn sweeps per round (warm-started from the last round: "
           "10 and 50 gave the same objective to 4 digits, measured)", low=1, high=100_000),
-    Param("polish_rounds", int, 32, "after the best candidate is chosen: at most this many more transport rounds on "
-          "all rows, held-out ones included (at most ot_rows a side), at least 8, then until the plan's mean cosine "
-          "gains less than ot_tol; kept only if the polished map agrees with the scored one; 0 skips it", low=0,
-          high=1_000),
+    Param("polish_rounds", int, 32, "after the best candidate is chosen: this many more transport rounds on all "
+          "rows, held-out ones included (at most ot_rows a side); with polish_folds=1 at least 8, then until the "
+          "plan's mean cosine gains less than ot_tol; kept only if the polished map agrees with the scored one; 0 "
+          "skips it", low=0, high=1_000),
     Param("polish_whiten", bool, True, "polish: Procrustes on A's ridge-whitened rows (the polar factor of the ridge "
           "regression onto the transport targets), which undoes the bias the plan's smoothing puts on the plain "
           "polar factor (measured: +0.5 to +2.3 points of top-1 on four real pairs)"),
+    Param("polish_folds", int, 5, "polish: cross-fitted rounds, each fold's rows placed in the plan by the map "
+          "fitted on the other folds (the plain rounds overfit their sample; measured: +0.6 to +1.5 points of top-1 "
+          "on MiniLM <-> e5, -0.2 on MiniLM <-> USE); 1: plain rounds", low=1, high=100),
     Param("candidates", int, 2, "independently seeded fits; the best confidence is kept, and fits that disagree "
           "are a failure", low=1, high=1_000),
     Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
@@ -188,10 +193,14 @@ def _polish(a_all: np.ndarray, b_all: np.ndarray, result, W: np.ndarray, x_held:
     pick_b = np.sort(rng.choice(len(b_all), min(p["ot_rows"], len(b_all)), replace=False))
     with threadpool_limits(limits=1, user_api="blas"):
         x, z = preprocess(a_all[pick_a], result.mean_a), preprocess(b_all[pick_b], result.mean_b)
+    # Cross-fitted rounds run them all: their objective is flat within a few rounds while top-1 keeps rising
+    # (MiniLM -> e5, seed 0: 0.890 after 8 rounds, 0.906 after 16, 0.921 after 32).
+    min_rounds = rounds if p["polish_folds"] > 1 else min(rounds, POLISH_MIN_ROUNDS)
     W_polished, history = ot_refine(x, z, W, eps=p["ot_eps"], max_rounds=rounds, sweeps=p["ot_sweeps"],
-                                    tol=p["ot_tol"], n_threads=n_threads, min_rounds=min(rounds, POLISH_MIN_ROUNDS),
-                                    ridge=POLISH_RIDGE if p["polish_whiten"] else None)
-    record = {"rounds": history, "rows": [len(x), len(z)], "agreement_at_least": MIN_POLISH_AGREEMENT}
+                                    tol=p["ot_tol"], n_threads=n_threads, min_rounds=min_rounds,
+                                    ridge=POLISH_RIDGE if p["polish_whiten"] else None, folds=p["polish_folds"])
+    record = {"rounds": history, "rows": [len(x), len(z)], "folds": p["polish_folds"],
+              "agreement_at_least": MIN_POLISH_AGREEMENT}
     if len(x_held):
         record["agreement"] = _agreement(x_held, W, W_polished)
         if record["agreement"] < MIN_POLISH_AGREEMENT:
