@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> Iterator[Dict[str, Any]]:
                 yield {**base, "method": "identity", "seed": None,
                        **quality(identity_map(a.shape[1], b.shape[1]), ev_a, ev_b), "seconds": None}
             for method in args.methods:
-                for seed in range(args.seeds):
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
                     yield {**base, **fit_and_score(method, seed, a_tr, b_tr, ev_a, ev_b, args)}
         if args.noise or args.noise_only:
             h1, h2, ev = split(len(a), args.quick, None)
@@ -209,6 +209,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=SHARED, help="folder of paired A.npy/B.npy folders")
     p.add_argument("--methods", nargs="+", default=["mini", "mini-ot"], choices=methods.names())
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds run from this one (to add seeds to a run)")
     p.add_argument("--rows", type=int, nargs="+", default=None, help="rows per side to sweep (default: all)")
     p.add_argument("--noise", action="store_true", help="also fit every method with B replaced by Gaussian noise")
     p.add_argument("--noise-only", action="store_true", help="only the noise fits")
