@@ -82,18 +82,18 @@ def test_cross_fitted_rounds_place_each_fold_by_the_map_of_the_other_folds():
     # rows with the polar factor of the other folds' cross-covariance, and the map is that of all rows.
     fold = np.arange(len(x)) % 3
     x_fit = _ridge_whitened(x, 1.0).astype(np.float64)
-    pool = ThreadPoolExecutor(1)
     maps, v = [start.astype(np.float64)] * 3, np.ones(len(z))
-    for _ in range(2):
-        mapped = np.empty((len(x), 10), np.float32)
-        for k in range(3):
-            mapped[fold == k] = unit_rows((x[fold == k] @ maps[k]).astype(np.float32))
-        order = np.argsort(fold, kind="stable")  # sinkhorn's warm start v belongs to z: row order of x is free
-        targets = np.empty_like(mapped)
-        targets[order], v, _ = sinkhorn_targets(pool, mapped[order], z, 0.05, 10, v)
-        parts = [x_fit[fold == k].T @ targets[fold == k].astype(np.float64) for k in range(3)]
-        maps = [polar(sum(parts) - part) for part in parts]
-        expected = polar(sum(parts))
+    with ThreadPoolExecutor(1) as pool:
+        for _ in range(2):
+            mapped = np.empty((len(x), 10), np.float32)
+            for k in range(3):
+                mapped[fold == k] = unit_rows((x[fold == k] @ maps[k]).astype(np.float32))
+            order = np.argsort(fold, kind="stable")  # sinkhorn's warm start v belongs to z: row order of x is free
+            targets = np.empty_like(mapped)
+            targets[order], v, _ = sinkhorn_targets(pool, mapped[order], z, 0.05, 10, v)
+            parts = [x_fit[fold == k].T @ targets[fold == k].astype(np.float64) for k in range(3)]
+            maps = [polar(sum(parts) - part) for part in parts]
+            expected = polar(sum(parts))
     np.testing.assert_allclose(W, expected, atol=2e-4)
     plain, _ = ot_refine(x, z, start, n_threads=2, **kw)
     assert np.abs(plain - W).max() > 2e-3  # 10x the tolerance above: the test tells cross-fitted from plain rounds

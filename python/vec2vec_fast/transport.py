@@ -127,13 +127,11 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     try:
         with threadpool_limits(limits=1, user_api="blas"):
             x_fit = x if ridge is None else _ridge_whitened(x, ridge)
-            folds = max(1, min(int(folds), len(x)))
-            if folds > 1:
-                # Fold-contiguous copies, so that each fold is a slice (the returned map does not depend on this order).
-                order = np.concatenate([np.arange(k, len(x), folds) for k in range(folds)])
+            order, slices = _folds(len(x), folds)
+            if len(slices) > 1:  # fold-contiguous copies, so that each fold is a slice
                 x, x_fit = x[order], x_fit[order]
             W = _rounds(pool, x, x_fit, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
-                        n_threads=n_threads, min_rounds=min_rounds, folds=folds)
+                        n_threads=n_threads, min_rounds=min_rounds, slices=slices)
     finally:  # Ctrl-C: drop the queued blocks rather than finish them
         pool.shutdown(wait=True, cancel_futures=True)
     return W, history
@@ -150,18 +148,18 @@ def _ridge_whitened(x: np.ndarray, ridge: float) -> np.ndarray:
 
 def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.ndarray, W: np.ndarray,
             v: np.ndarray, history: List[Dict[str, float]], *, eps: float, max_rounds: int, sweeps: int, tol: float,
-            n_threads: int, min_rounds: int, folds: int) -> np.ndarray:
+            n_threads: int, min_rounds: int, slices: List[slice]) -> np.ndarray:
     """The rounds of :func:`ot_refine`; appends one record per round to ``history`` and returns the map. The plan
     comes from ``x``; the Procrustes step fits ``x_fit`` (``x`` itself, or its ridge-whitened rows) to the targets.
-    With ``folds`` > 1 the rows come fold by fold (consecutive slices of ``_fold_slices``)."""
+    With more than one slice the rows come fold by fold, and the rounds are cross-fitted."""
     best = -np.inf
-    slices = _fold_slices(len(x), folds)
     W_folds = [W] * len(slices)
+    cross_fitted = len(slices) > 1
     for _ in range(max_rounds):
-        mapped = unit_rows(x @ W) if folds <= 1 else np.concatenate([unit_rows(x[s] @ W_k)
-                                                                         for s, W_k in zip(slices, W_folds)])
+        mapped = np.concatenate([unit_rows(x[s] @ W_k) for s, W_k in zip(slices, W_folds)]) if cross_fitted \
+            else unit_rows(x @ W)
         targets, v, objective = sinkhorn_targets(pool, mapped, z, eps, sweeps, v)
-        if folds > 1:
+        if cross_fitted:
             parts = [_core.cross_covariance(x_fit[s], targets[s], _NO_WEIGHTS, n_threads) for s in slices]
             total = np.sum(parts, axis=0)
             W_folds = [_core.polar_factor(total - part, True).astype(np.float32) for part in parts]
@@ -179,11 +177,13 @@ def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.nd
     return W
 
 
-def _fold_slices(n: int, folds: int) -> List[slice]:
-    """The row slices of ``folds`` folds dealt round-robin (fold k: rows k, k + folds, ... of the original order)."""
-    sizes = [len(range(k, n, folds)) for k in range(max(1, folds))]
-    ends = np.cumsum(sizes)
-    return [slice(int(end - size), int(end)) for size, end in zip(sizes, ends)]
+def _folds(n: int, folds: int) -> Tuple[np.ndarray, List[slice]]:
+    """Rows dealt round-robin into at most ``folds`` folds (fold k: rows k, k + folds, ...): the order that makes them
+    fold-contiguous, and each fold's slice of that order."""
+    folds = max(1, min(int(folds), n))
+    members = [np.arange(k, n, folds) for k in range(folds)]
+    ends = np.cumsum([len(m) for m in members])
+    return np.concatenate(members), [slice(int(end - len(m)), int(end)) for m, end in zip(members, ends)]
 
 
 __all__ = ["BLOCK_ROWS", "ot_refine", "sinkhorn_targets"]
