@@ -66,6 +66,57 @@ def test_recovers_a_planted_map_where_mini_fails(mixture, fitted):
     assert 1 <= len(report["ot_refinement"]) <= 12
     assert report["confidence"]["agreement"] > 0.8  # both candidates found the planted map
     assert [c["seed"] for c in report["candidates"]] == [1, 2]
+    assert report["confidence"]["extra_candidates"] == 0  # they agree: no more seeds
+
+
+def seeds_gone_astray(monkeypatch, how_many, score_as=(0.5, "ok")):
+    """The first ``how_many`` candidates return random rotations that the score rates ``score_as`` (by default above
+    the true map, as maps matching B's distribution but not its rows were measured to score on WordNet glosses); the
+    rest are real."""
+    from vec2vec_fast.methods import mini_ot
+
+    refine, score = mini_ot.ot_refine, mini_ot.score_map
+    astray = []
+
+    def refine_or_astray(x, z, W, **kw):
+        if "folds" not in kw and len(astray) < how_many:  # a candidate's rounds (the polish passes folds)
+            rotation = np.linalg.qr(np.random.default_rng(len(astray)).standard_normal(W.shape))[0]
+            astray.append(rotation.astype(np.float32))
+            return astray[-1], []
+        return refine(x, z, W, **kw)
+
+    def score_astray(x, z, W, rng):
+        confidence = score(x, z, W, rng)
+        return {**confidence, "score": score_as[0], "status": score_as[1]} if any(W is m for m in astray) \
+            else confidence
+
+    monkeypatch.setattr(mini_ot, "ot_refine", refine_or_astray)
+    monkeypatch.setattr(mini_ot, "score_map", score_astray)
+
+
+def test_extra_candidates_settle_a_disagreement(monkeypatch, mixture, fitted):
+    a, b, a_eval, b_eval = mixture
+    seeds_gone_astray(monkeypatch, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlignmentFailedWarning)
+        aligner = Aligner(seed=1, **SMALL).fit(a, b)
+    report = aligner.report_
+    # Candidates 1 and 2 went astray (different maps, the best scores): two more were fitted, and they agree.
+    assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4]
+    assert report["confidence"]["extra_candidates"] == 2 and not report["confidence"]["ambiguous"]
+    assert report["status"] == "ok" and report["confidence"]["score"] < 0.5  # a real map, not an astray one
+    assert report["chosen_mini_seed"] in (3, 4) and report["confidence"]["agreement"] > 0.8
+    assert top1(aligner, a_eval, b_eval) > 0.6
+    # Without extra candidates the same disagreement is a failure, as before.
+    seeds_gone_astray(monkeypatch, 2)
+    with pytest.warns(AlignmentFailedWarning, match="2 independently seeded fits found different maps"):
+        failed = Aligner(seed=1, **{**SMALL, "extra_candidates": 0}).fit(a, b)
+    assert len(failed.report_["candidates"]) == 2 and failed.report_["confidence"]["extra_candidates"] == 0
+    # Nor are more seeds tried when the score says the best map found no structure of B at all.
+    seeds_gone_astray(monkeypatch, 2, score_as=(0.005, "failed"))
+    with pytest.warns(AlignmentFailedWarning):
+        hopeless = Aligner(seed=1, **SMALL).fit(a, b)
+    assert len(hopeless.report_["candidates"]) == 2 and hopeless.report_["confidence"]["extra_candidates"] == 0
 
 
 def test_few_rows_are_uncertain_by_default(mixture):
@@ -101,7 +152,8 @@ def test_the_kept_map_is_polished_on_all_rows(mixture, fitted, unpolished):
     polish = fitted.report_["polish"]
     # ot_rows (2,000 here) a side, sampled afresh from all 3,000: the 500 held out of the scored fit included.
     assert polish["applied"] and polish["rows"] == [2000, 2000] and polish["folds"] == 5
-    assert len(polish["rounds"]) == 32  # cross-fitted rounds run them all
+    assert polish["momentum"] == 0.5
+    assert len(polish["rounds"]) == 16  # cross-fitted rounds run them all
     assert polish["agreement"] >= 0.9
     assert unpolished.report_["polish"] == {"applied": False, "why": "polish_rounds=0"}
     assert unpolished.report_["confidence"] == fitted.report_["confidence"]  # the score is the scored map's
@@ -117,10 +169,10 @@ def test_the_plain_polish_runs_8_rounds_then_until_the_objective_stalls(mixture)
     assert plain.report_["polish"]["folds"] == 1
     objectives = [r["objective"] for r in plain.report_["polish"]["rounds"]]
     tol = plain.get_params()["ot_tol"]
-    # Past the 8th round every round but the last beat the best before it by ot_tol; the last did not (or hit 32).
+    # Past the 8th round every round but the last beat the best before it by ot_tol; the last did not (or hit 16).
     for k in range(7, len(objectives) - 1):
         assert objectives[k] - max(objectives[:k]) >= tol
-    if len(objectives) < 32:
+    if len(objectives) < 16:
         assert objectives[-1] - max(objectives[:-1]) < tol
     impatient = Aligner(seed=1, **{**SMALL, "ot_tol": 0.5, "polish_folds": 1}).fit(a, b)
     assert len(impatient.report_["polish"]["rounds"]) == 8  # no round gains 0.5: the minimum
@@ -140,21 +192,22 @@ def test_a_polish_that_moves_away_is_not_kept(monkeypatch, mixture, unpolished):
     calls = []
 
     def drifting(x, z, W, **kw):
-        calls.append((kw["max_rounds"], kw.get("ridge"), kw.get("folds", 1)))
+        calls.append((kw["max_rounds"], kw.get("ridge"), kw.get("folds", 1), kw.get("momentum", 0.0)))
         if len(calls) <= 2:  # the two candidates' refinement
             return refine(x, z, W, **kw)
         return np.linalg.qr(np.random.default_rng(0).standard_normal(W.shape))[0].astype(np.float32), []
 
     monkeypatch.setattr(mini_ot, "ot_refine", drifting)
     aligner = Aligner(seed=1, **SMALL).fit(a, b)
-    # The polish fits A's ridge-whitened rows, cross-fitted in 5 folds; the candidates' rounds are plain.
-    assert calls == [(12, None, 1), (12, None, 1), (32, 1.0, 5)]
+    # The polish fits A's ridge-whitened rows, cross-fitted in 5 folds, with momentum; the candidates' rounds are
+    # plain.
+    assert calls == [(12, None, 1, 0.0), (12, None, 1, 0.0), (16, 1.0, 5, 0.5)]
     polish = aligner.report_["polish"]
     assert not polish["applied"] and polish["agreement"] < 0.5 and "moved away" in polish["why"]
     np.testing.assert_array_equal(aligner.W_, unpolished.W_)
     calls.clear()
-    Aligner(seed=1, **{**SMALL, "polish_whiten": False, "polish_folds": 1}).fit(a, b)
-    assert calls == [(12, None, 1), (12, None, 1), (32, None, 1)]
+    Aligner(seed=1, **{**SMALL, "polish_whiten": False, "polish_folds": 1, "polish_momentum": 0.0}).fit(a, b)
+    assert calls == [(12, None, 1, 0.0), (12, None, 1, 0.0), (16, None, 1, 0.0)]
 
 
 def test_b_replaced_by_gaussian_noise_is_flagged(mixture):
@@ -171,12 +224,13 @@ def test_b_replaced_by_gaussian_noise_is_flagged(mixture):
 def test_unrelated_inputs_are_flagged(mixture):
     a, _, _, _ = mixture
     other_draw, _ = planted_mixture(np.random.default_rng(99), 32, 32, spread=1.0)
-    with pytest.warns(AlignmentFailedWarning, match="found different maps"):
+    with pytest.warns(AlignmentFailedWarning, match="6 independently seeded fits found different maps"):
         aligner = Aligner(seed=1, **SMALL).fit(a, other_draw(3000))
     # Two unrelated mixtures can be matched cluster to cluster (the score alone says "ok": measured 0.06-0.07), but
-    # each seed finds a different match.
+    # each seed finds a different match: no two of the 2 + 4 extra candidates agree.
     confidence = aligner.report_["confidence"]
     assert aligner.report_["status"] == "failed" and confidence["agreement"] < 0.5
+    assert confidence["extra_candidates"] == 4 and len(aligner.report_["candidates"]) == 6
 
 
 def test_failure_warning_can_be_made_an_error(mixture):
@@ -231,6 +285,8 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"ot_max_rounds": 1.5}, "ot_max_rounds"),
     ({"polish_rounds": -1}, "polish_rounds must be in"),
     ({"polish_folds": 0}, r"polish_folds must be in \[1, 100\]"),
+    ({"polish_momentum": 1.0}, r"polish_momentum must be in \[0, 0.9\]"),
+    ({"extra_candidates": -1}, r"extra_candidates must be in \[0, 1000\]"),
 ])
 def test_bad_parameters_name_the_value(params, match):
     with pytest.raises((TypeError, ValueError), match=match):
@@ -300,3 +356,29 @@ def test_cli_keeps_an_existing_model_when_the_new_fit_failed(tmp_path, capsys, m
     status, _, _ = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "noise.npy", "-o", tmp_path / "m.npz",
                        "--overwrite", *CLI_SMALL)
     assert status == 4 and (tmp_path / "m.npz").read_bytes() == b"the user's earlier model"
+
+
+def test_the_choice_among_extra_candidates_prefers_a_map_two_seeds_found():
+    from vec2vec_fast.methods.mini_ot import _confirmed_choice
+
+    rng = np.random.default_rng(11)
+    x_held = rng.standard_normal((400, 16)).astype(np.float32)
+    maps = [np.linalg.qr(rng.standard_normal((16, 16)))[0].astype(np.float32) for _ in range(3)]
+    near = [(m + 0.01 * rng.standard_normal(m.shape)).astype(np.float32) for m in maps]  # the same map, refound
+
+    def cands(*pairs):
+        return [(None, W, None, {"score": score}) for W, score in pairs]
+
+    # Map 0 found twice (scores 0.06, 0.05) beats map 1 found once with a higher score (0.09): a seed gone astray.
+    best, cross = _confirmed_choice(cands((maps[1], 0.09), (maps[0], 0.05), (near[0], 0.06)), x_held)
+    assert best == 2 and not cross["ambiguous"] and cross["agreement"] > 0.99 and cross["runner_up_score"] == 0.05
+    # Two maps each found twice, scoring alike: the data allow both, ambiguous.
+    best, cross = _confirmed_choice(cands((maps[0], 0.06), (near[0], 0.06), (maps[1], 0.058), (near[1], 0.057)),
+                                    x_held)
+    assert best in (0, 1) and cross["ambiguous"] and cross["agreement"] < 0.5 and cross["runner_up_score"] == 0.058
+    # ... but not when the other twice-found map scores clearly lower (below 0.85 of the best).
+    best, cross = _confirmed_choice(cands((maps[0], 0.06), (near[0], 0.06), (maps[1], 0.04), (near[1], 0.04)), x_held)
+    assert best in (0, 1) and not cross["ambiguous"]
+    # None found twice: the best-scored one, compared with the runner-up as between the first candidates.
+    best, cross = _confirmed_choice(cands((maps[0], 0.06), (maps[1], 0.059), (maps[2], 0.03)), x_held)
+    assert best == 0 and cross["ambiguous"] and cross["runner_up_score"] == 0.059

@@ -69,31 +69,44 @@ def polar(m):
     return u @ vt
 
 
-def test_cross_fitted_rounds_place_each_fold_by_the_map_of_the_other_folds():
-    rng = np.random.default_rng(3)
+def reference_rounds(x, z, start, *, folds, rounds, momentum, eps):
+    """Cross-fitted ridge-whitened rounds in plain numpy: row i is in fold i % folds. The first round places every
+    row with the start map; later rounds place fold k's rows with the polar factor of the other folds' (extrapolated)
+    cross-covariance (one fold: all rows with the map); the map is that of all rows. Momentum extrapolates each
+    fold's cross-covariance by that share of its change since the previous round."""
+    fold = np.arange(len(x)) % folds
+    x_fit = _ridge_whitened(x, 1.0).astype(np.float64)
+    maps, v, previous = [start.astype(np.float64)] * folds, np.ones(len(z)), None
+    with ThreadPoolExecutor(1) as pool:
+        for _ in range(rounds):
+            mapped = np.empty((len(x), x.shape[1]), np.float32)
+            for k in range(folds):
+                mapped[fold == k] = unit_rows((x[fold == k] @ maps[k]).astype(np.float32))
+            order = np.argsort(fold, kind="stable")  # sinkhorn's warm start v belongs to z: row order of x is free
+            targets = np.empty_like(mapped)
+            targets[order], v, _ = sinkhorn_targets(pool, mapped[order], z, eps, 10, v)
+            parts = [x_fit[fold == k].T @ targets[fold == k].astype(np.float64) for k in range(folds)]
+            used = parts if previous is None else [p + momentum * (p - q) for p, q in zip(parts, previous)]
+            previous = parts
+            maps = [polar(sum(used) - part) for part in used] if folds > 1 else [polar(sum(used))]
+    return polar(sum(used))
+
+
+def two_clouds(seed):
+    """Unit rows of two clustered clouds in 10 dimensions, the second rotated, and a random start map."""
+    rng = np.random.default_rng(seed)
     x, _ = make_blobs(rng, 900, 10, 12, spread=1.0)
     x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
     z = (make_blobs(rng, 900, 10, 12, spread=1.0)[0] @ random_rotation(rng, 10)).astype(np.float32)
     z /= np.linalg.norm(z, axis=1, keepdims=True)
-    start = random_rotation(rng, 10).astype(np.float32)
+    return x, z, random_rotation(rng, 10).astype(np.float32)
+
+
+def test_cross_fitted_rounds_place_each_fold_by_the_map_of_the_other_folds():
+    x, z, start = two_clouds(3)
     kw = dict(eps=0.05, max_rounds=2, sweeps=10, tol=-1.0, ridge=1.0)
     W, history = ot_refine(x, z, start, n_threads=2, folds=3, **kw)
-    # The reference: row i is in fold i % 3. Round 1 places every row with the start map; round 2 places fold k's
-    # rows with the polar factor of the other folds' cross-covariance, and the map is that of all rows.
-    fold = np.arange(len(x)) % 3
-    x_fit = _ridge_whitened(x, 1.0).astype(np.float64)
-    maps, v = [start.astype(np.float64)] * 3, np.ones(len(z))
-    with ThreadPoolExecutor(1) as pool:
-        for _ in range(2):
-            mapped = np.empty((len(x), 10), np.float32)
-            for k in range(3):
-                mapped[fold == k] = unit_rows((x[fold == k] @ maps[k]).astype(np.float32))
-            order = np.argsort(fold, kind="stable")  # sinkhorn's warm start v belongs to z: row order of x is free
-            targets = np.empty_like(mapped)
-            targets[order], v, _ = sinkhorn_targets(pool, mapped[order], z, 0.05, 10, v)
-            parts = [x_fit[fold == k].T @ targets[fold == k].astype(np.float64) for k in range(3)]
-            maps = [polar(sum(parts) - part) for part in parts]
-            expected = polar(sum(parts))
+    expected = reference_rounds(x, z, start, folds=3, rounds=2, momentum=0.0, eps=0.05)
     np.testing.assert_allclose(W, expected, atol=2e-4)
     plain, _ = ot_refine(x, z, start, n_threads=2, **kw)
     assert np.abs(plain - W).max() > 2e-3  # 10x the tolerance above: the test tells cross-fitted from plain rounds
@@ -101,3 +114,18 @@ def test_cross_fitted_rounds_place_each_fold_by_the_map_of_the_other_folds():
     W1, _ = ot_refine(x, z, start, n_threads=1, folds=3, **kw)
     np.testing.assert_array_equal(W1, W)  # the same bits at any thread count
     np.testing.assert_array_equal(ot_refine(x, z, start, n_threads=2, folds=1, **kw)[0], plain)
+
+
+def test_momentum_extrapolates_each_folds_cross_covariance():
+    x, z, start = two_clouds(4)
+    kw = dict(eps=0.05, max_rounds=3, sweeps=10, tol=-1.0, ridge=1.0)
+    W, history = ot_refine(x, z, start, n_threads=2, folds=3, momentum=0.5, **kw)
+    expected = reference_rounds(x, z, start, folds=3, rounds=3, momentum=0.5, eps=0.05)
+    np.testing.assert_allclose(W, expected, atol=2e-4)
+    without = ot_refine(x, z, start, n_threads=2, folds=3, **kw)[0]
+    assert np.abs(without - W).max() > 2e-3  # 10x the tolerance: the test tells momentum from none
+    np.testing.assert_array_equal(ot_refine(x, z, start, n_threads=1, folds=3, momentum=0.5, **kw)[0], W)
+    # Plain rounds take it too (one fold): round 3's map is the polar factor of the extrapolated cross-covariance.
+    plain = ot_refine(x, z, start, n_threads=2, momentum=0.5, **kw)[0]
+    np.testing.assert_allclose(plain, reference_rounds(x, z, start, folds=1, rounds=3, momentum=0.5, eps=0.05),
+                               atol=2e-4)

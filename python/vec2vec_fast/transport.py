@@ -102,7 +102,7 @@ def sinkhorn_targets(pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray
 
 def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_rounds: int, sweeps: int, tol: float,
               n_threads: int, ridge: Optional[float] = None, min_rounds: int = MIN_ROUNDS,
-              folds: int = 1) -> Tuple[np.ndarray, List[Dict[str, float]]]:
+              folds: int = 1, momentum: float = 0.0) -> Tuple[np.ndarray, List[Dict[str, float]]]:
     """Refine W (d_a, d_b) on unit rows ``x`` (A) and ``z`` (B), float32. After at least ``min_rounds`` rounds, rounds
     stop when the transport objective (mean cosine of the mapped rows with their targets) gains less than ``tol`` over
     the best so far; at most ``max_rounds``. Returns the map and one record per round.
@@ -117,7 +117,12 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     by the map fitted on the *other* folds' targets, so no row is pulled toward partners that its own fit chose; the
     returned map is fitted on all rows. Why: the plain rounds overfit their sample. Started at the supervised map,
     they raise the plan's mean cosine on the training rows (0.333 -> 0.373, MiniLM -> e5) while it falls on a fresh
-    unpaired sample (0.336 -> 0.308), and top-1 falls with it."""
+    unpaired sample (0.336 -> 0.308), and top-1 falls with it.
+
+    ``momentum`` > 0: each round's cross-covariances M (one per fold) are extrapolated, M + momentum (M - M of the
+    previous round), before their polar factors. Why: a map far from the fixed point climbs slowly, by steps in the
+    same direction (e5 -> MiniLM, seed 0, 5 folds: top-1 0.890 after 8 rounds, 0.919 after 24); momentum 0.5 reaches
+    the top-1 of 32 rounds without it in 16 (8 fits of three real pairs, benchmarks/studies/robust/accel.py)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     z = np.ascontiguousarray(z, dtype=np.float32)
     W = np.asarray(W, dtype=np.float32)
@@ -131,7 +136,7 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
             if len(slices) > 1:  # fold-contiguous copies, so that each fold is a slice
                 x, x_fit = x[order], x_fit[order]
             W = _rounds(pool, x, x_fit, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
-                        n_threads=n_threads, min_rounds=min_rounds, slices=slices)
+                        n_threads=n_threads, min_rounds=min_rounds, slices=slices, momentum=momentum)
     finally:  # Ctrl-C: drop the queued blocks rather than finish them
         pool.shutdown(wait=True, cancel_futures=True)
     return W, history
@@ -148,21 +153,25 @@ def _ridge_whitened(x: np.ndarray, ridge: float) -> np.ndarray:
 
 def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.ndarray, W: np.ndarray,
             v: np.ndarray, history: List[Dict[str, float]], *, eps: float, max_rounds: int, sweeps: int, tol: float,
-            n_threads: int, min_rounds: int, slices: List[slice]) -> np.ndarray:
+            n_threads: int, min_rounds: int, slices: List[slice], momentum: float) -> np.ndarray:
     """The rounds of :func:`ot_refine`; appends one record per round to ``history`` and returns the map. The plan
     comes from ``x``; the Procrustes step fits ``x_fit`` (``x`` itself, or its ridge-whitened rows) to the targets.
     With more than one slice the rows come fold by fold, and the rounds are cross-fitted."""
     best = -np.inf
     W_folds = [W] * len(slices)
     cross_fitted = len(slices) > 1
+    previous: Optional[np.ndarray] = None  # the last round's cross-covariances, for the momentum
     for _ in range(max_rounds):
         mapped = np.concatenate([unit_rows(x[s] @ W_k) for s, W_k in zip(slices, W_folds)]) if cross_fitted \
             else unit_rows(x @ W)
         targets, v, objective = sinkhorn_targets(pool, mapped, z, eps, sweeps, v)
-        if cross_fitted:
-            parts = [_core.cross_covariance(x_fit[s], targets[s], _NO_WEIGHTS, n_threads) for s in slices]
-            total = np.sum(parts, axis=0)
-            W_folds = [_core.polar_factor(total - part, True).astype(np.float32) for part in parts]
+        if cross_fitted or momentum:
+            parts = np.array([_core.cross_covariance(x_fit[s], targets[s], _NO_WEIGHTS, n_threads) for s in slices])
+            used = parts if previous is None or not momentum else parts + momentum * (parts - previous)
+            previous = parts
+            total = np.sum(used, axis=0)
+            if cross_fitted:
+                W_folds = [_core.polar_factor(total - part, True).astype(np.float32) for part in used]
             W_new = _core.polar_factor(total, True).astype(np.float32)
         else:
             W_new = procrustes(x_fit, targets, n_threads=n_threads)
