@@ -69,7 +69,8 @@ OT_PARAMS = (
           "are a failure", low=1, high=1_000),
     Param("extra_candidates", int, 4, "when the candidates found different maps that score alike (and not below "
           "the failed mark): up to this many more seeded fits, until two agree (the best-scored of the agreeing "
-          "ones is kept); none agreeing is a failure. Costs nothing when the first candidates agree", low=0,
+          "ones is kept) or one scores clearly ahead; otherwise a failure. Costs nothing when the first candidates "
+          "agree", low=0,
           high=1_000),
     Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
           "(it is then uncertain): measured on real pairs, lower it only for data you have checked", low=0,
