@@ -70,8 +70,7 @@ OT_PARAMS = (
     Param("extra_candidates", int, 4, "when the candidates found different maps that score alike (and not below "
           "the failed mark): up to this many more seeded fits, until two agree (the best-scored of the agreeing "
           "ones is kept) or one scores clearly ahead; otherwise a failure. Costs nothing when the first candidates "
-          "agree", low=0,
-          high=1_000),
+          "agree", low=0, high=1_000),
     Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
           "(it is then uncertain): measured on real pairs, lower it only for data you have checked", low=0,
           high=10**9),
@@ -248,7 +247,13 @@ def _cross_check(candidates: list, best: int, x_held: np.ndarray) -> dict:
     agreement = _agreement(x_held, candidates[best][1], candidates[runner_up][1])
     best_score, other_score = candidates[best][3]["score"], candidates[runner_up][3].get("score", 0.0)
     ambiguous = agreement < MIN_AGREEMENT and other_score >= RUNNER_UP_RATIO * best_score
-    return {"agreement": agreement, "runner_up_score": other_score, "ambiguous": bool(ambiguous),
+    return _comparison(agreement, other_score, ambiguous)
+
+
+def _comparison(agreement: float, other_score: float, ambiguous: bool) -> dict:
+    """The cross-check's record: the kept map's agreement with the candidate it was compared with, that one's score,
+    and whether the data allow more than one map."""
+    return {"agreement": float(agreement), "runner_up_score": other_score, "ambiguous": bool(ambiguous),
             "agreement_at_least": MIN_AGREEMENT, "runner_up_ratio_below": RUNNER_UP_RATIO}
 
 
@@ -271,9 +276,7 @@ def _confirmed_choice(candidates: list, x_held: np.ndarray) -> tuple:
     supporter = max((j for j in range(n) if j != best), key=lambda j: agree[best, j])
     rivals = [i for i in confirmed if agree[best, i] < MIN_AGREEMENT and scores[i] >= RUNNER_UP_RATIO * scores[best]]
     other = max(rivals, key=lambda i: scores[i]) if rivals else supporter
-    return best, {"agreement": float(agree[best, other]), "runner_up_score": scores[other],
-                  "ambiguous": bool(rivals), "agreement_at_least": MIN_AGREEMENT,
-                  "runner_up_ratio_below": RUNNER_UP_RATIO}
+    return best, _comparison(agree[best, other], scores[other], bool(rivals))
 
 
 def _agreement(x_held: np.ndarray, W: np.ndarray, W_other: np.ndarray) -> float:
