@@ -66,3 +66,21 @@ def fresh(pair):
 def plan_objective(pool, x, z, W):
     """The plan's mean cosine (eps 0.03, 50 sweeps from scratch) of x W against z."""
     return sinkhorn_targets(pool, unit_rows(x @ W), z, 0.03, 50, np.ones(len(z)))[2]
+
+
+def protocol(data_dir, pair):
+    """Any folder's directed pair split as bench_quality.py splits it, each side centred with its training mean:
+    SimpleNamespace of a_raw, b_raw, h1, h2 (the split), a, b (training rows of A's half 1 and B's half 2,
+    preprocessed), ev_a, ev_b (held-out pairs), top1(W), and score(W) (the library's confidence on disjoint halves
+    of the held-out rows, used unpaired)."""
+    from pathlib import Path
+    from vec2vec_fast.confidence import score_map
+    a_raw, b_raw = bq.load_pair(pair, Path(data_dir), False)
+    h1, h2, ev = bq.split(len(a_raw), False, None)
+    ma, mb = a_raw[h1].mean(0), b_raw[h2].mean(0)
+    ev_a, ev_b = preprocess(a_raw[ev], ma), preprocess(b_raw[ev], mb)
+    xh, zh = ev_a[: len(ev_a) // 2], ev_b[len(ev_b) // 2:]
+    return SimpleNamespace(
+        a_raw=a_raw, b_raw=b_raw, h1=h1, h2=h2, a=preprocess(a_raw[h1], ma), b=preprocess(b_raw[h2], mb),
+        ev_a=ev_a, ev_b=ev_b, mean_b=mb, top1=lambda W: bq.quality(W, ev_a, ev_b)["top1"],
+        score=lambda W: score_map(xh, zh, W, np.random.default_rng(8))["score"])
