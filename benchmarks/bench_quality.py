@@ -34,6 +34,9 @@ from vec2vec_fast import Aligner, methods, procrustes
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
 FOLDERS = {"use": "minilm_use_wiki", "e5": "minilm_e5small_wiki"}
+# A pair without MiniLM, read from the B columns of the two folders above: their first 20,000 rows embed the same
+# sentences in the same order (load_pair checks the texts), so e5-small -> USE costs no new embedding.
+DERIVED = {"e5use": (("minilm_e5small_wiki", "B"), ("minilm_use_wiki", "B"))}
 RESULTS = HERE / "results" / "local"
 
 
@@ -44,12 +47,27 @@ def unit(x: np.ndarray) -> np.ndarray:
 def load_pair(name: str, data_dir: Path, quick: bool) -> Tuple[np.ndarray, np.ndarray]:
     """(A, B) paired rows of a directed pair name like "use_AB" (A = the folder's A model) or "e5_BA"."""
     key, direction = name.rsplit("_", 1)
-    folder = data_dir / FOLDERS.get(key, key)
-    a, b = np.load(folder / "A.npy"), np.load(folder / "B.npy")
+    if key in DERIVED:
+        a, b = load_derived(data_dir, *DERIVED[key])
+    else:
+        folder = data_dir / FOLDERS.get(key, key)
+        a, b = np.load(folder / "A.npy"), np.load(folder / "B.npy")
     if quick:
         a, b = a[:3000], b[:3000]
     a, b = a.astype(np.float32), b.astype(np.float32)
     return (b, a) if direction == "BA" else (a, b)
+
+
+def load_derived(data_dir: Path, a_from: Tuple[str, str], b_from: Tuple[str, str]) -> Tuple[np.ndarray, np.ndarray]:
+    """One model's column from each of two folders, on the rows where both folders embed the same sentences."""
+    texts = [[json.loads(line)["text"] for line in (data_dir / folder / "texts.jsonl").open()]
+             for folder, _ in (a_from, b_from)]
+    n = min(len(t) for t in texts)
+    if texts[0][:n] != texts[1][:n]:
+        raise SystemExit(f"{a_from[0]} and {b_from[0]} do not embed the same sentences in their first {n} rows")
+    a = np.load(data_dir / a_from[0] / f"{a_from[1]}.npy", mmap_mode="r")[:n]
+    b = np.load(data_dir / b_from[0] / f"{b_from[1]}.npy", mmap_mode="r")[:n]
+    return np.asarray(a), np.asarray(b)
 
 
 def split(n: int, quick: bool, rows: Optional[int]) -> Tuple[slice, slice, slice]:
@@ -141,7 +159,7 @@ def fit_and_score(method: str, seed: int, a_tr: np.ndarray, b_tr: np.ndarray, ev
     return {"method": method, "seed": seed, **quality(W, ev_a, ev_b), "seconds": seconds,
             "status": report.get("status"), "confidence": confidence.get("score"),
             "agreement": confidence.get("agreement"), "candidates": report.get("candidates"),
-            "polish": _polish_record(report),
+            "polish": _polish_record(report), "exploration": report.get("exploration"),
             "warned": [str(w.message)[:120] for w in caught]}
 
 
@@ -205,7 +223,8 @@ def plot(records: List[Dict[str, Any]], path: Path) -> None:
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--pairs", nargs="+", default=["use_AB", "use_BA", "e5_AB", "e5_BA"],
-                   help="directed pairs: KEY_AB or KEY_BA with KEY one of use, e5 or a folder of --data")
+                   help="directed pairs: KEY_AB or KEY_BA with KEY one of use, e5, e5use (e5-small -> USE) or a folder "
+                   "of --data")
     p.add_argument("--data", type=Path, default=SHARED, help="folder of paired A.npy/B.npy folders")
     p.add_argument("--methods", nargs="+", default=["mini", "mini-ot"], choices=methods.names())
     p.add_argument("--seeds", type=int, default=3)
@@ -237,7 +256,8 @@ def main() -> int:
             records.append(record)
             f.write(json.dumps(record) + "\n")
             f.flush()
-            print(json.dumps({k: v for k, v in record.items() if k not in ("warned", "candidates")}), flush=True)
+            shown = {k: v for k, v in record.items() if k not in ("warned", "candidates", "exploration")}
+            print(json.dumps(shown), flush=True)
     print(table(records))
     print(summary(records))
     if args.plot:

@@ -119,6 +119,77 @@ def test_extra_candidates_settle_a_disagreement(monkeypatch, mixture, fitted):
     assert len(hopeless.report_["candidates"]) == 2 and hopeless.report_["confidence"]["extra_candidates"] == 0
 
 
+def tilted_candidates(monkeypatch, tilt=0.5, objectives=None):
+    """Every candidate's refined map is turned by a rotation of its own, the polar factor of I + tilt (G - Gᵀ) for a
+    seeded Gaussian G / sqrt(d) (tilt 0.5: two candidates agree at about 0.75, in part, as on the e5-small pairs),
+    and, with ``objectives`` (by mini seed), the polish keeps its start and ends at that objective. Returns the
+    polishes' starting maps, in call order."""
+    from vec2vec_fast import transport
+    from vec2vec_fast.methods import mini_ot
+
+    refine, polished_from, fitted = transport.ot_refine, [], []  # the real one, also when patched before
+
+    def refine_tilted(x, z, W, **kw):
+        if "folds" in kw:  # the polish
+            polished_from.append(W)
+            if objectives is None:
+                return refine(x, z, W, **kw)
+            seed = next(s for s, m in fitted if m is W)
+            return W, [{"objective": objectives[seed], "change": 0.0}]
+        W, history = refine(x, z, W, **kw)
+        k, d = len(fitted), W.shape[1]
+        g = np.random.default_rng([5, k]).standard_normal((d, d)) * tilt / np.sqrt(d)
+        u, _, vt = np.linalg.svd(np.eye(d) + g - g.T)
+        turn = u @ vt
+        fitted.append((k + 1, (W @ turn).astype(np.float32)))  # mini seed k + 1 (the fit's seed is 1)
+        return fitted[-1][1], history
+
+    monkeypatch.setattr(mini_ot, "ot_refine", refine_tilted)
+    return polished_from
+
+
+def test_partly_agreeing_candidates_are_explored(monkeypatch, mixture, fitted):
+    a, b, a_eval, b_eval = mixture
+    # Without a tilt the two candidates agree (> 0.9): nothing is explored, as on the MiniLM <-> USE pairs.
+    assert "exploration" not in fitted.report_ and len(fitted.report_["candidates"]) == 2
+    polished_from = tilted_candidates(monkeypatch)
+    explored = Aligner(seed=1, **SMALL).fit(a, b)
+    report = explored.report_
+    assert 0.5 <= report["exploration"]["agreement"] < 0.9  # the first two candidates agree in part
+    # Two more candidates were fitted; every one that agrees with the best-scored one was polished on the same rows,
+    # and the kept map is the polish that ended highest.
+    assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4]
+    polished = report["exploration"]["polished"]
+    assert len(polished) == len(polished_from) >= 2
+    kept = max((p for p in polished if p["applied"]), key=lambda p: p["objective"])
+    assert report["exploration"]["kept_seed"] == kept["seed"] == report["chosen_mini_seed"]
+    assert report["status"] == "ok" and top1(explored, a_eval, b_eval) > 0.6
+    assert report["seconds"]["total"] >= sum(c["seconds"] for c in report["candidates"])
+    # explore_candidates at most candidates: off, the same two candidates and one polish as before.
+    tilted_candidates(monkeypatch)
+    off = Aligner(seed=1, **{**SMALL, "explore_candidates": 2}).fit(a, b)
+    assert "exploration" not in off.report_ and len(off.report_["candidates"]) == 2
+
+
+def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatch, mixture):
+    a, b, _, _ = mixture
+    # Seed 3's polish ends highest: its map is kept even though another candidate scored best before the polish.
+    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.40, 4: 0.29})
+    aligner = Aligner(seed=1, **SMALL).fit(a, b)
+    report = aligner.report_
+    scores = {c["seed"]: c["score"] for c in report["candidates"]}
+    polished = {p["seed"]: p["objective"] for p in report["exploration"]["polished"]}
+    assert 3 in polished and report["chosen_mini_seed"] == 3 and report["exploration"]["kept_seed"] == 3
+    assert report["confidence"]["score"] == scores[3]
+    best_scored = max(scores, key=scores.get)
+    if best_scored != 3:  # compared with the best-scored candidate, which it agrees with
+        assert report["confidence"]["runner_up_score"] == scores[best_scored]
+        assert report["confidence"]["agreement"] >= 0.5
+    # Same seed, same choice and the same bits.
+    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.40, 4: 0.29})
+    np.testing.assert_array_equal(Aligner(seed=1, **SMALL).fit(a, b).W_, aligner.W_)
+
+
 def test_few_rows_are_uncertain_by_default(mixture):
     a, b, _, _ = mixture
     with pytest.warns(AlignmentUncertainWarning, match="min_trusted_rows"):

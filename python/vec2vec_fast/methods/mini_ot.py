@@ -17,6 +17,10 @@ confidence, and loud when the score says the fit failed.
    by the map fitted on the other folds, so that the rounds do not overfit their sample) and sped up by
    ``polish_momentum``; the polished map is kept when it agrees with the scored one. ``polish_folds=1`` gives plain
    rounds, 8 at least, then until the objective stops gaining ``ot_tol``.
+5. When the first candidates agree only in part (they refined into different basins of the transport objective),
+   candidates are added up to ``explore_candidates``, each one that agrees with the best-scored one and scores nearly
+   as well is polished too, and the polished map with the highest cross-fitted objective is kept, with its own
+   candidate's confidence.
 """
 
 from __future__ import annotations
@@ -71,6 +75,13 @@ OT_PARAMS = (
           "the failed mark): up to this many more seeded fits, until two agree (the best-scored of the agreeing "
           "ones is kept) or one scores clearly ahead; otherwise a failure. Costs nothing when the first candidates "
           "agree", low=0, high=1_000),
+    Param("explore_candidates", int, 4, "when the first candidates agree only in part (agreement below "
+          "0.9: they refined into different basins of the transport objective), fit candidates up to this many in "
+          "all, polish each one that agrees with the best-scored one and scores nearly as well, and keep the polished "
+          "map whose cross-fitted transport objective ends highest (measured on three real pairs: the highest "
+          "objective was the best top-1 of 6 candidates on each, and a candidate's score before the polish does not "
+          "tell the basins apart). Each explored candidate costs a candidate and a polish; at most candidates: off",
+          low=0, high=1_000),
     Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
           "(it is then uncertain): measured on real pairs, lower it only for data you have checked", low=0,
           high=10**9),
@@ -84,6 +95,10 @@ RUNNER_UP_RATIO = 0.85  # a different map scoring at least this share of the bes
 # The polished map must be the scored map refined, not a different one: the same test as between candidates (measured
 # on e5 -> MiniLM: a polish from top-1 0.824 to 0.876 agrees with its start at 0.84; different maps agree below 0.4).
 MIN_POLISH_AGREEMENT = MIN_AGREEMENT
+# Candidates that agree at least this well refined into the same basin (measured: 0.90-0.99 on MiniLM <-> USE, where
+# every seed ends within 0.2 points); below it they may not (0.44-0.88 on the e5-small pairs, whose seeds end in
+# basins 4 to 10 points apart), and only the polish tells which basin is best.
+EXPLORE_BELOW = 0.9
 POLISH_RIDGE = 1.0  # ridge of the whitened polish, in units of A's mean eigenvalue (measured best of 0.001-3 overall)
 # Every pair gained from 4 to 8 polish rounds; past 8 most have converged, but a map far from the fixed point keeps
 # climbing for 20-30 rounds (e5 -> MiniLM, seed 0: 0.876 after 8, 0.909 after 30) while its objective still gains.
@@ -153,24 +168,38 @@ class MiniOTMethod(LinearMethod):
                                      f"{confidence['agreement']:.3f} < {MIN_AGREEMENT}) that fit B about equally well "
                                      f"(scores {confidence['score']:.4f} and {confidence['runner_up_score']:.4f}): the "
                                      f"data do not pin down one map")
-        result, W, report, _ = candidates[best]
-        # The score alone cannot vouch for a map when it is fooled by maps that match B's distribution but pair rows
-        # wrongly: with few rows, and with no second fit to agree with. Such a fit is at best uncertain.
         fit_rows = min(len(fit_a), len(fit_b))
-        if fit_rows < p["min_trusted_rows"]:
-            confidence = _at_most_uncertain(confidence, f"fitted on {fit_rows} rows a side: below "
-                                            f"{p['min_trusted_rows']} (min_trusted_rows), a map that matches B's "
-                                            f"distribution but pairs rows wrongly scores as well as a good one "
-                                            f"(measured), so the score cannot vouch for it")
-        if len(candidates) == 1:
-            confidence = _at_most_uncertain(confidence, "one candidate (candidates=1): a map that matches B's "
-                                            "distribution but pairs the rows wrongly scores as well as a good one "
-                                            "(measured on a real pair: a chance-level map scored 0.046), and only a "
-                                            "second, independently seeded fit finding the same map can tell them apart")
-        report["confidence"], report["status"] = confidence, confidence["status"]
+        confidence = _trusted(confidence, fit_rows, len(candidates), p)
         t = time.perf_counter()
-        W, report["polish"] = _polish(a_all, b_all, result, W, x_held, confidence["status"], p, rng, n_threads)
-        report["seconds"]["polish"] = time.perf_counter() - t
+        polish_rows, skipped = _polish_rows(a_all, b_all, candidates[best][0], confidence["status"], p, rng)
+        polished = {}
+        if polish_rows is not None:
+            polished[best] = _polish(polish_rows, candidates[best][1], x_held, p, n_threads)
+        polish_seconds = time.perf_counter() - t
+        exploring = (polish_rows is not None and p["explore_candidates"] > p["candidates"]
+                     and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
+        if exploring:
+            while len(candidates) < p["explore_candidates"]:
+                candidates.append(candidate(len(candidates)))
+            t = time.perf_counter()
+            for i in _explorable(candidates, best, x_held):
+                polished[i] = _polish(polish_rows, candidates[i][1], x_held, p, n_threads)
+            polish_seconds += time.perf_counter() - t
+        first_agreement = confidence.get("agreement")
+        kept = _best_polished(polished, best)
+        result, W, report, _ = candidates[kept]
+        if kept != best:
+            confidence = _trusted(_explored_confidence(candidates, kept, best, confidence, x_held), fit_rows,
+                                  len(candidates), p)
+        report["confidence"], report["status"] = confidence, confidence["status"]
+        W, report["polish"] = polished[kept][:2] if kept in polished else (W, skipped)
+        if exploring:
+            report["exploration"] = {
+                "agreement": first_agreement, "agreement_below": EXPLORE_BELOW, "kept_seed": result.seed,
+                "polished": [{"seed": candidates[i][0].seed, "score": candidates[i][3].get("score"),
+                              "applied": rec["applied"], "objective": objective}
+                             for i, (_, rec, objective) in sorted(polished.items())]}
+        report["seconds"]["polish"] = polish_seconds
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
         if len(candidates) > 1:
@@ -195,25 +224,31 @@ def _candidate_seconds(report: dict) -> float:
     return sum(v for k, v in report["seconds"].items() if k not in ("total", "polish"))
 
 
-def _polish(a_all: np.ndarray, b_all: np.ndarray, result, W: np.ndarray, x_held: np.ndarray, status: str, p: dict,
-            rng: np.random.Generator, n_threads: int):
-    """The scored map after at least POLISH_MIN_ROUNDS (or ``polish_rounds`` if fewer), at most ``polish_rounds`` more
-    transport rounds on all rows (held-out ones included, a seeded sample of ``ot_rows`` a side when there are more),
-    stopped when the objective gains less than ``ot_tol``, and a record of it.
+def _polish_rows(a_all: np.ndarray, b_all: np.ndarray, result, status: str, p: dict, rng: np.random.Generator):
+    """((x, z), None): the rows every polish of this fit runs on (all rows, held-out ones included, a seeded sample of
+    ``ot_rows`` a side when there are more; the same for every candidate, so that their objectives compare), or
+    (None, the record of why there is no polish)."""
+    if p["polish_rounds"] == 0 or p["ot_max_rounds"] == 0:
+        return None, {"applied": False, "why": "polish_rounds=0" if p["polish_rounds"] == 0 else "ot_max_rounds=0"}
+    if status == "failed":
+        return None, {"applied": False, "why": "the fit failed"}
+    pick_a = np.sort(rng.choice(len(a_all), min(p["ot_rows"], len(a_all)), replace=False))
+    pick_b = np.sort(rng.choice(len(b_all), min(p["ot_rows"], len(b_all)), replace=False))
+    with threadpool_limits(limits=1, user_api="blas"):  # every candidate has the same means: preprocess once
+        return (preprocess(a_all[pick_a], result.mean_a), preprocess(b_all[pick_b], result.mean_b)), None
+
+
+def _polish(rows: tuple, W: np.ndarray, x_held: np.ndarray, p: dict, n_threads: int):
+    """(map, record, final objective): the scored map W after at least POLISH_MIN_ROUNDS (or ``polish_rounds`` if
+    fewer), at most ``polish_rounds`` more transport rounds on ``rows``, stopped when the objective gains less than
+    ``ot_tol``; the final objective is None when the polished map is not kept.
 
     Why: top-1 grows with the rows the transport sees, and the held-out rows are a fifth of them; the whitened step
     (``polish_whiten``) removes a bias of the plain one (measured on four real pairs, seed 0: 4 plain rounds +0.6 to
     +2.3 points, 8 whitened rounds +2.1 to +5.2, 8-29 s). The confidence belongs to the scored map, so the polished
-    map replaces it only when it is that map refined (agreement on the held-out rows); a failed fit is not polished."""
+    map replaces it only when it is that map refined (agreement on the held-out rows)."""
+    x, z = rows
     rounds = p["polish_rounds"]
-    if rounds == 0 or p["ot_max_rounds"] == 0:
-        return W, {"applied": False, "why": "polish_rounds=0" if rounds == 0 else "ot_max_rounds=0"}
-    if status == "failed":
-        return W, {"applied": False, "why": "the fit failed"}
-    pick_a = np.sort(rng.choice(len(a_all), min(p["ot_rows"], len(a_all)), replace=False))
-    pick_b = np.sort(rng.choice(len(b_all), min(p["ot_rows"], len(b_all)), replace=False))
-    with threadpool_limits(limits=1, user_api="blas"):
-        x, z = preprocess(a_all[pick_a], result.mean_a), preprocess(b_all[pick_b], result.mean_b)
     # Cross-fitted rounds run them all: their objective is flat within a few rounds while top-1 keeps rising
     # (e5 -> MiniLM, seed 0, no momentum: 0.890 after 8 rounds, 0.912 after 16, 0.919 after 32; momentum 0.5: 0.922
     # after 16).
@@ -225,12 +260,54 @@ def _polish(a_all: np.ndarray, b_all: np.ndarray, result, W: np.ndarray, x_held:
     record = {"rounds": history, "rows": [len(x), len(z)], "folds": p["polish_folds"],
               "momentum": p["polish_momentum"],
               "agreement_at_least": MIN_POLISH_AGREEMENT}
+    objective = history[-1]["objective"] if history else None
     if len(x_held):
         record["agreement"] = _agreement(x_held, W, W_polished)
         if record["agreement"] < MIN_POLISH_AGREEMENT:
             return W, {**record, "applied": False, "why": f"the polished map moved away from the scored one "
-                                                          f"(agreement {record['agreement']:.3f})"}
-    return W_polished, {**record, "applied": True}
+                                                          f"(agreement {record['agreement']:.3f})"}, None
+    return W_polished, {**record, "applied": True}, objective
+
+
+def _explorable(candidates: list, best: int, x_held: np.ndarray) -> list:
+    """The candidates other than the best-scored one worth a polish: not failed, scoring at least RUNNER_UP_RATIO of
+    the best, and agreeing with it (a different map would need a second seed to vouch for it)."""
+    best_score = candidates[best][3].get("score", 0.0)
+    return [i for i, c in enumerate(candidates)
+            if i != best and c[3]["status"] != "failed" and c[3].get("score", 0.0) >= RUNNER_UP_RATIO * best_score
+            and _agreement(x_held, candidates[best][1], c[1]) >= MIN_AGREEMENT]
+
+
+def _best_polished(polished: dict, best: int) -> int:
+    """The candidate whose kept polish ends at the highest transport objective (the best-scored one when none was
+    kept). All polishes run on the same rows and folds, so their objectives compare; on fresh rows the higher
+    objective is the better map (study README, sixth and ninth rounds)."""
+    kept = {i: objective for i, (_, _, objective) in polished.items() if objective is not None}
+    return max(sorted(kept), key=lambda i: kept[i]) if kept else best
+
+
+def _explored_confidence(candidates: list, kept: int, best: int, confidence: dict, x_held: np.ndarray) -> dict:
+    """The confidence of a candidate kept for its polish: its own score and status, compared with the best-scored
+    candidate (which it agrees with)."""
+    return {**confidence, **candidates[kept][3],
+            **_comparison(_agreement(x_held, candidates[kept][1], candidates[best][1]),
+                          candidates[best][3].get("score", 0.0), False)}
+
+
+def _trusted(confidence: dict, fit_rows: int, n_candidates: int, p: dict) -> dict:
+    """The score alone cannot vouch for a map when it is fooled by maps that match B's distribution but pair rows
+    wrongly: with few rows, and with no second fit to agree with. Such a fit is at best uncertain."""
+    if fit_rows < p["min_trusted_rows"]:
+        confidence = _at_most_uncertain(confidence, f"fitted on {fit_rows} rows a side: below "
+                                        f"{p['min_trusted_rows']} (min_trusted_rows), a map that matches B's "
+                                        f"distribution but pairs rows wrongly scores as well as a good one "
+                                        f"(measured), so the score cannot vouch for it")
+    if n_candidates == 1:
+        confidence = _at_most_uncertain(confidence, "one candidate (candidates=1): a map that matches B's "
+                                        "distribution but pairs the rows wrongly scores as well as a good one "
+                                        "(measured on a real pair: a chance-level map scored 0.046), and only a "
+                                        "second, independently seeded fit finding the same map can tell them apart")
+    return confidence
 
 
 def _at_most_uncertain(confidence: dict, why: str) -> dict:
