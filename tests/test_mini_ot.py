@@ -358,6 +358,7 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"polish_folds": 0}, r"polish_folds must be in \[1, 100\]"),
     ({"polish_momentum": 1.0}, r"polish_momentum must be in \[0, 0.9\]"),
     ({"extra_candidates": -1}, r"extra_candidates must be in \[0, 1000\]"),
+    ({"explore_candidates": 2.5}, "explore_candidates"),
 ])
 def test_bad_parameters_name_the_value(params, match):
     with pytest.raises((TypeError, ValueError), match=match):
@@ -453,3 +454,10 @@ def test_the_choice_among_extra_candidates_prefers_a_map_two_seeds_found():
     # None found twice: the best-scored one, compared with the runner-up as between the first candidates.
     best, cross = _confirmed_choice(cands((maps[0], 0.06), (maps[1], 0.059), (maps[2], 0.03)), x_held)
     assert best == 0 and cross["ambiguous"] and cross["runner_up_score"] == 0.059
+
+
+def test_a_seed_near_the_top_leaves_room_for_the_explored_candidates(mixture):
+    a, b, _, _ = mixture
+    # Candidates 0-3 run mini seeds seed .. seed + 3: the top seeds cannot, with exploration on as without.
+    with pytest.raises(ValueError, match="explore_candidates=4"):
+        Aligner(seed=2**64 - 3, **{**SMALL, "extra_candidates": 0}).fit(a, b)
