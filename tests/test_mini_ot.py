@@ -156,9 +156,9 @@ def test_partly_agreeing_candidates_are_explored(monkeypatch, mixture, fitted):
     explored = Aligner(seed=1, **SMALL).fit(a, b)
     report = explored.report_
     assert 0.5 <= report["exploration"]["agreement"] < 0.9  # the first two candidates agree in part
-    # Two more candidates were fitted; every one that agrees with the best-scored one was polished on the same rows,
+    # Four more candidates were fitted; every one that agrees with the best-scored one was polished on the same rows,
     # and the kept map is the polish that ended highest.
-    assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4]
+    assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4, 5, 6]
     polished = report["exploration"]["polished"]
     assert len(polished) == len(polished_from) >= 2
     kept = max((p for p in polished if p["applied"]), key=lambda p: p["objective"])
@@ -174,7 +174,7 @@ def test_partly_agreeing_candidates_are_explored(monkeypatch, mixture, fitted):
 def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatch, mixture):
     a, b, _, _ = mixture
     # Seed 3's polish ends highest: its map is kept even though another candidate scored best before the polish.
-    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.40, 4: 0.29})
+    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.40, 4: 0.29, 5: 0.30, 6: 0.31})
     aligner = Aligner(seed=1, **SMALL).fit(a, b)
     report = aligner.report_
     scores = {c["seed"]: c["score"] for c in report["candidates"]}
@@ -186,7 +186,7 @@ def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatc
         assert report["confidence"]["runner_up_score"] == scores[best_scored]
         assert report["confidence"]["agreement"] >= 0.5
     # Same seed, same choice and the same bits.
-    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.40, 4: 0.29})
+    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.40, 4: 0.29, 5: 0.30, 6: 0.31})
     np.testing.assert_array_equal(Aligner(seed=1, **SMALL).fit(a, b).W_, aligner.W_)
 
 
@@ -458,6 +458,6 @@ def test_the_choice_among_extra_candidates_prefers_a_map_two_seeds_found():
 
 def test_a_seed_near_the_top_leaves_room_for_the_explored_candidates(mixture):
     a, b, _, _ = mixture
-    # Candidates 0-3 run mini seeds seed .. seed + 3: the top seeds cannot, with exploration on as without.
-    with pytest.raises(ValueError, match="explore_candidates=4"):
-        Aligner(seed=2**64 - 3, **{**SMALL, "extra_candidates": 0}).fit(a, b)
+    # Candidates 0-5 run mini seeds seed .. seed + 5: the top seeds cannot, with exploration on as without.
+    with pytest.raises(ValueError, match="explore_candidates=6"):
+        Aligner(seed=2**64 - 5, **{**SMALL, "extra_candidates": 0}).fit(a, b)
