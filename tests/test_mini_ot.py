@@ -190,6 +190,25 @@ def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatc
     np.testing.assert_array_equal(Aligner(seed=1, **SMALL).fit(a, b).W_, aligner.W_)
 
 
+def test_progress_names_each_step_and_changes_nothing(monkeypatch, capsys, mixture, fitted):
+    a, b, _, _ = mixture
+    capsys.readouterr()
+    shown = Aligner(seed=1, progress=True, **SMALL).fit(a, b)
+    err = capsys.readouterr().err
+    np.testing.assert_array_equal(shown.W_, fitted.W_)  # a bar only: the same bits as without it
+    assert "candidate 1 (mini seed 1)" in err and "candidate 2 (mini seed 2)" in err
+    assert "polish of candidate" in err and "candidate 3" not in err and "2/3 steps" in err
+    assert Aligner(seed=1, **SMALL).get_params()["progress"] is False
+    # An exploring fit says why it adds candidates, and counts them and their polishes among the steps.
+    tilted_candidates(monkeypatch)
+    explored = Aligner(seed=1, progress=True, **SMALL).fit(a, b)
+    err = capsys.readouterr().err
+    agreement = explored.report_["exploration"]["agreement"]
+    assert f"candidate 6 (mini seed 6; exploring: the first agree at {agreement:.2f})" in err
+    steps = 6 + len(explored.report_["exploration"]["polished"])
+    assert f"{steps}/{steps} steps" in err
+
+
 def test_few_rows_are_uncertain_by_default(mixture):
     a, b, _, _ = mixture
     with pytest.warns(AlignmentUncertainWarning, match="min_trusted_rows"):
@@ -390,6 +409,16 @@ def test_cli_align_reports_the_confidence_and_info_shows_it(tmp_path, capsys, mi
     assert status == 0
     line = next(x for x in out.splitlines() if x.startswith("confidence"))
     assert "ok: 0." in line and "500 / 500 held-out rows" in line
+
+
+def test_cli_align_draws_the_steps_when_asked(tmp_path, capsys, mixture):
+    a, b, _, _ = mixture
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    status, _, err = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "m.npz", *CLI_SMALL,
+                         "--param", "progress=true")
+    assert status == 0 and "candidate 2 (mini seed 2)" in err and "polish of candidate" in err
+    assert "fitting mini-ot" not in err  # the method's own bar instead of the elapsed-time one
 
 
 def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixture):

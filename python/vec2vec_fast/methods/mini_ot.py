@@ -41,6 +41,7 @@ from ..linear_map import LinearMap
 from ..mini import SCHEMA as MINI_SCHEMA, MiniParams, fit_mini, training_rows
 from ..schema import Param, Schema
 from ..transport import ot_refine
+from ._progress import StepProgress
 from .base import FitResult
 from .linear import LinearMethod
 
@@ -83,6 +84,8 @@ OT_PARAMS = (
           "tell the basins apart; on USE -> e5-small 4 candidates missed the upper basin on 2 of 3 seeds, 6 found it "
           "on both). Each explored candidate costs a candidate and a polish (about 45 s at 8,000 rows a side); at "
           "most candidates: off", low=0, high=1_000),
+    Param("progress", bool, False, "draw a progress bar on stderr that names each step (candidate, polish) and why "
+          "steps are added (the command line draws it when stderr is a terminal)"),
     Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
           "(it is then uncertain): measured on real pairs, lower it only for data you have checked", low=0,
           high=10**9),
@@ -131,9 +134,11 @@ class MiniOTMethod(LinearMethod):
         ot_b = np.sort(rng.choice(len(b_fit), min(p["ot_rows"], len(b_fit)), replace=False))
         rows: list = []
 
-        def candidate(offset: int):
+        def candidate(offset: int, why: str = ""):
             # Candidate c runs mini's seeds seed + c * n_seeds ...: no two candidates share a seed.
-            result = fit_mini(a_fit, b_fit, mini_params, seed=base_seed + offset * p["n_seeds"], n_threads=n_threads)
+            mini_seed = base_seed + offset * p["n_seeds"]
+            bar.start(f"candidate {offset + 1} (mini seed {mini_seed}{'; ' + why if why else ''})")
+            result = fit_mini(a_fit, b_fit, mini_params, seed=mini_seed, n_threads=n_threads)
             report = dict(result.report)
             t = time.perf_counter()
             if not rows:  # every candidate fits the same rows, hence has the same means: preprocess once
@@ -148,45 +153,52 @@ class MiniOTMethod(LinearMethod):
             t = time.perf_counter()
             confidence = score_map(x_held, z_held, W, np.random.default_rng([base_seed, 8]))  # the same copies each
             report["seconds"]["confidence"] = time.perf_counter() - t
+            bar.done()
             return result, W, report, confidence
 
-        candidates = [candidate(offset) for offset in range(p["candidates"])]
-        x_held = rows[2]
-        best = max(range(len(candidates)), key=lambda i: candidates[i][3].get("score", 0.0))
-        confidence = candidates[best][3]
-        if len(candidates) > 1 and "score" in confidence:
-            cross = _cross_check(candidates, best, x_held)
-            # Fits that disagree may be one seed gone astray rather than data that allow many maps (measured on
-            # WordNet glosses: a candidate finds the map or not, seed by seed): more seeds, until two agree. Not when
-            # the score already says the best map found no structure of B (noise, too few rows): no seed will.
-            while cross["ambiguous"] and candidates[best][3]["status"] != "failed" and len(candidates) < most:
-                candidates.append(candidate(len(candidates)))
-                best, cross = _confirmed_choice(candidates, x_held)
-            confidence = {**candidates[best][3], **cross, "extra_candidates": len(candidates) - p["candidates"]}
-            if confidence["ambiguous"] and confidence["status"] != "failed":
-                confidence["status"] = "failed"
-                confidence["why"] = (f"the {len(candidates)} independently seeded fits found different maps (the "
-                                     f"best-scored one's mapped held-out rows agree with those of another at cosine "
-                                     f"{confidence['agreement']:.3f} < {MIN_AGREEMENT}) that fit B about equally well "
-                                     f"(scores {confidence['score']:.4f} and {confidence['runner_up_score']:.4f}): the "
-                                     f"data do not pin down one map")
-        fit_rows = min(len(fit_a), len(fit_b))
-        confidence = _trusted(confidence, fit_rows, len(candidates), p)
-        t = time.perf_counter()
-        polish_rows, skipped = _polish_rows(a_all, b_all, candidates[best][0], confidence["status"], p, rng)
-        polished = {}
-        if polish_rows is not None:
-            polished[best] = _polish(polish_rows, candidates[best][1], x_held, p, n_threads)
-        polish_seconds = time.perf_counter() - t
-        exploring = (polish_rows is not None and p["explore_candidates"] > p["candidates"]
-                     and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
-        if exploring:
-            while len(candidates) < p["explore_candidates"]:
-                candidates.append(candidate(len(candidates)))
+        with StepProgress(p["progress"], p["candidates"] + 1, "mini-ot") as bar:
+            candidates = [candidate(offset) for offset in range(p["candidates"])]
+            x_held = rows[2]
+            best = max(range(len(candidates)), key=lambda i: candidates[i][3].get("score", 0.0))
+            confidence = candidates[best][3]
+            if len(candidates) > 1 and "score" in confidence:
+                cross = _cross_check(candidates, best, x_held)
+                # Fits that disagree may be one seed gone astray rather than data that allow many maps (measured
+                # on WordNet glosses: a candidate finds the map or not, seed by seed): more seeds, until two agree.
+                # Not when the score already says the best map found no structure of B (noise, too few rows): no
+                # seed will.
+                while cross["ambiguous"] and candidates[best][3]["status"] != "failed" and len(candidates) < most:
+                    bar.add(1)
+                    candidates.append(candidate(len(candidates), "the first ones found different maps"))
+                    best, cross = _confirmed_choice(candidates, x_held)
+                confidence = {**candidates[best][3], **cross, "extra_candidates": len(candidates) - p["candidates"]}
+                if confidence["ambiguous"] and confidence["status"] != "failed":
+                    confidence = {**confidence, "status": "failed", "why": _ambiguous_why(confidence, len(candidates))}
+            fit_rows = min(len(fit_a), len(fit_b))
+            confidence = _trusted(confidence, fit_rows, len(candidates), p)
             t = time.perf_counter()
-            for i in _explorable(candidates, best, x_held):
-                polished[i] = _polish(polish_rows, candidates[i][1], x_held, p, n_threads)
-            polish_seconds += time.perf_counter() - t
+            polish_rows, skipped = _polish_rows(a_all, b_all, candidates[best][0], confidence["status"], p, rng)
+            polished = {}
+            if polish_rows is not None:
+                bar.start(f"polish of candidate {best + 1}")
+                polished[best] = _polish(polish_rows, candidates[best][1], x_held, p, n_threads)
+            bar.done()
+            polish_seconds = time.perf_counter() - t
+            exploring = (polish_rows is not None and p["explore_candidates"] > p["candidates"]
+                         and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
+            if exploring:
+                bar.add(p["explore_candidates"] - len(candidates))
+                while len(candidates) < p["explore_candidates"]:
+                    candidates.append(candidate(len(candidates), f"exploring: the first agree at "
+                                                                 f"{confidence['agreement']:.2f}"))
+                t = time.perf_counter()
+                explorable = _explorable(candidates, best, x_held)
+                bar.add(len(explorable))
+                for i in explorable:
+                    bar.start(f"polish of candidate {i + 1}")
+                    polished[i] = _polish(polish_rows, candidates[i][1], x_held, p, n_threads)
+                    bar.done()
+                polish_seconds += time.perf_counter() - t
         first_agreement = confidence.get("agreement")
         kept = _best_polished(polished, best)
         result, W, report, _ = candidates[kept]
@@ -219,6 +231,13 @@ class MiniOTMethod(LinearMethod):
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         # The seed the user gave: it fixes the hold-out split and every candidate, so it alone reproduces the fit.
         return FitResult(fitted, base_seed, report)
+
+
+def _ambiguous_why(confidence: dict, n_candidates: int) -> str:
+    return (f"the {n_candidates} independently seeded fits found different maps (the best-scored one's mapped "
+            f"held-out rows agree with those of another at cosine {confidence['agreement']:.3f} < {MIN_AGREEMENT}) "
+            f"that fit B about equally well (scores {confidence['score']:.4f} and "
+            f"{confidence['runner_up_score']:.4f}): the data do not pin down one map")
 
 
 def _candidate_seconds(report: dict) -> float:
