@@ -421,6 +421,25 @@ def test_cli_align_draws_the_steps_when_asked(tmp_path, capsys, mixture):
     assert "fitting mini-ot" not in err  # the method's own bar instead of the elapsed-time one
 
 
+def test_cli_align_says_how_many_candidates_and_why(monkeypatch, tmp_path, capsys, mixture):
+    from vec2vec_fast.cli.align import candidates_note
+
+    a, b, _, _ = mixture
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    tilted_candidates(monkeypatch)
+    status, _, err = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "m.npz", *CLI_SMALL)
+    report = Aligner.load(tmp_path / "m.npz").report_
+    agreement, seed = report["exploration"]["agreement"], report["chosen_mini_seed"]
+    summary = next(line for line in err.splitlines() if "fitted mini-ot" in line)
+    assert status == 0 and summary.endswith(f"; 6 candidates (the first two agreed at {agreement:.2f}: explored), "
+                                            f"kept mini seed {seed}")
+    # Extra candidates after a disagreement say so; two candidates (the usual fit) say nothing.
+    three = {"candidates": [{}, {}, {}], "chosen_mini_seed": 4}
+    assert candidates_note(three) == "; 3 candidates (the first ones found different maps), kept mini seed 4"
+    assert candidates_note({"candidates": [{}, {}], "chosen_mini_seed": 1}) == ""
+
+
 def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixture):
     a, b, _, _ = mixture
     np.save(tmp_path / "a.npy", a)

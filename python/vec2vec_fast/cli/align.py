@@ -151,4 +151,19 @@ def confidence_note(report: Dict[str, Any]) -> str:
         return ""
     score = confidence.get("score")
     shown = f" {score:.4f}" if isinstance(score, float) else ""
-    return f"; confidence{shown} ({confidence['status']})"
+    return f"; confidence{shown} ({confidence['status']})" + candidates_note(report)
+
+
+def candidates_note(report: Dict[str, Any]) -> str:
+    """'; 6 candidates (the first two agreed at 0.84: explored), kept mini seed 7' when a fit added candidates (they
+    explain why it took minutes), else ''."""
+    candidates = report.get("candidates")
+    if not isinstance(candidates, list) or len(candidates) <= 2:
+        return ""
+    exploration = report.get("exploration")
+    if isinstance(exploration, dict) and isinstance(exploration.get("agreement"), float):
+        why = f"the first two agreed at {exploration['agreement']:.2f}: explored"
+    else:
+        why = "the first ones found different maps"
+    seed = report.get("chosen_mini_seed")
+    return f"; {len(candidates)} candidates ({why})" + (f", kept mini seed {seed}" if isinstance(seed, int) else "")
