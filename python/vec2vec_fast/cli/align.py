@@ -106,9 +106,11 @@ def run(args: argparse.Namespace) -> int:
     if methods.get(args.method).paired and a_info.shape[0] != b_info.shape[0]:
         raise CommandError(f"--method {args.method} needs paired rows: A has {a_info.shape[0]} rows, "
                            f"B has {b_info.shape[0]}")
-    progress = "progress" in methods.get(args.method).schema  # a method that draws its own progress bar
-    if progress and "progress" not in params:
-        params["progress"] = not args.quiet and sys.stderr.isatty()
+    # A method that draws its own progress bar draws it on a terminal, unless told otherwise; elsewhere the parameter
+    # is left out, so that the model records only what the user gave.
+    if "progress" in methods.get(args.method).schema and "progress" not in params and not args.quiet \
+            and sys.stderr.isatty():
+        params["progress"] = True
     aligner = Aligner(args.method, seed=args.seed, n_threads=args.threads, **params)
     a, b = load_input(a_info), load_input(b_info)
     console.status(f"A: {a_info.path} {a_info.shape[0]} x {a_info.shape[1]} {a_info.dtype}; "
