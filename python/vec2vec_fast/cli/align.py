@@ -160,7 +160,8 @@ def candidates_note(report: Dict[str, Any]) -> str:
     """'; 6 candidates (the first two agreed at 0.84: explored), kept mini seed 7' when a fit added candidates (they
     explain why it took minutes), else ''."""
     candidates = report.get("candidates")
-    if not isinstance(candidates, list) or len(candidates) <= 2:
+    first = (report.get("params") or {}).get("candidates", 2)  # the fit's own setting, not an assumed 2
+    if not isinstance(candidates, list) or not isinstance(first, int) or len(candidates) <= first:
         return ""
     exploration = report.get("exploration")
     if isinstance(exploration, dict) and isinstance(exploration.get("agreement"), float):
