@@ -103,6 +103,7 @@ def test_extra_candidates_settle_a_disagreement(monkeypatch, mixture, fitted):
     report = aligner.report_
     # Candidates 1 and 2 went astray (different maps, the best scores): two more were fitted, and they agree.
     assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4]
+    assert [c["anchor_clusters"] for c in report["candidates"]] == [20, 20, 12, 12]  # extra_anchor_clusters
     assert report["confidence"]["extra_candidates"] == 2 and not report["confidence"]["ambiguous"]
     assert report["status"] == "ok" and report["confidence"]["score"] < 0.5  # a real map, not an astray one
     assert report["chosen_mini_seed"] in (3, 4) and report["confidence"]["agreement"] > 0.8
@@ -117,6 +118,30 @@ def test_extra_candidates_settle_a_disagreement(monkeypatch, mixture, fitted):
     with pytest.warns(AlignmentFailedWarning):
         hopeless = Aligner(seed=1, **SMALL).fit(a, b)
     assert len(hopeless.report_["candidates"]) == 2 and hopeless.report_["confidence"]["extra_candidates"] == 0
+
+
+def test_extra_anchor_clusters_reach_mini(monkeypatch, mixture):
+    """The extra candidates' anchor stage runs with extra_anchor_clusters clusters (0: anchor_clusters), the first
+    candidates' with anchor_clusters."""
+    from vec2vec_fast.methods import mini_ot
+
+    a, b, _, _ = mixture
+    fit, seen = mini_ot.fit_mini, []
+
+    def recording_fit(a_fit, b_fit, params, **kw):
+        seen.append(params.anchor_clusters)
+        return fit(a_fit, b_fit, params, **kw)
+
+    monkeypatch.setattr(mini_ot, "fit_mini", recording_fit)
+    for extra, expected in ((9, [16, 16, 9, 9]), (0, [16, 16, 16, 16])):
+        seen.clear()
+        seeds_gone_astray(monkeypatch, 2)
+        params = {**SMALL, "anchor_clusters": 16, "extra_anchor_clusters": extra, "extra_candidates": 2}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AlignmentFailedWarning)  # whether the extras agree is not the point here
+            report = Aligner(seed=1, **params).fit(a, b).report_
+        assert seen == expected and [c["anchor_clusters"] for c in report["candidates"]] == expected
+        assert report["params"]["extra_anchor_clusters"] == extra
 
 
 def tilted_candidates(monkeypatch, tilt=0.5, objectives=None):
@@ -377,6 +402,7 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"polish_folds": 0}, r"polish_folds must be in \[1, 100\]"),
     ({"polish_momentum": 1.0}, r"polish_momentum must be in \[0, 0.9\]"),
     ({"extra_candidates": -1}, r"extra_candidates must be in \[0, 1000\]"),
+    ({"extra_anchor_clusters": -1}, r"extra_anchor_clusters must be in \[0, 100000\]"),
     ({"explore_candidates": 2.5}, "explore_candidates"),
 ])
 def test_bad_parameters_name_the_value(params, match):

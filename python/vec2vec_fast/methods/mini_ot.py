@@ -10,8 +10,8 @@ confidence, and loud when the score says the fit failed.
    candidates, how well it agrees with the others; ``report_["status"]`` is "ok", "uncertain" or "failed" (the score
    says so, or the candidates found different maps: two unrelated clustered clouds can be matched in many ways,
    two related ones in one). When they found different maps that score alike, up to ``extra_candidates`` more seeds
-   are fitted until two agree, and the best-scored map two seeds found is kept. "failed" also warns with
-   :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
+   (with ``extra_anchor_clusters`` anchor clusters) are fitted until two agree, and the best-scored map two seeds
+   found is kept. "failed" also warns with :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
 4. Unless it failed, the kept map gets ``polish_rounds`` more transport rounds on all rows, held-out ones included
    (top-1 grows with the rows the transport sees), cross-fitted in ``polish_folds`` folds (each fold's rows are placed
    by the map fitted on the other folds, so that the rounds do not overfit their sample) and sped up by
@@ -76,6 +76,11 @@ OT_PARAMS = (
           "the failed mark): up to this many more seeded fits, until two agree (the best-scored of the agreeing "
           "ones is kept) or one scores clearly ahead; otherwise a failure. Costs nothing when the first candidates "
           "agree", low=0, high=1_000),
+    Param("extra_anchor_clusters", int, 12, "the extra candidates (fitted because the first ones found different "
+          "maps) run mini's anchor stage with this many clusters instead of anchor_clusters: where two models' "
+          "20-cluster partitions of different sentences do not correspond, 12-cluster ones more often do (measured "
+          "on WordNet glosses, one candidate per seed; study README, tenth round); 0: anchor_clusters", low=0,
+          high=100_000),
     Param("explore_candidates", int, 6, "when the first candidates agree only in part (agreement below "
           "0.9: they refined into different basins of the transport objective), fit candidates up to this many in "
           "all, polish each one that agrees with the best-scored one and scores nearly as well, and keep the polished "
@@ -134,12 +139,14 @@ class MiniOTMethod(LinearMethod):
         ot_b = np.sort(rng.choice(len(b_fit), min(p["ot_rows"], len(b_fit)), replace=False))
         rows: list = []
 
-        def candidate(offset: int, why: str = ""):
+        def candidate(offset: int, why: str = "", clusters: int = 0):
             # Candidate c runs mini's seeds seed + c * n_seeds ...: no two candidates share a seed.
             mini_seed = base_seed + offset * p["n_seeds"]
-            bar.start(f"candidate {offset + 1} (mini seed {mini_seed}{'; ' + why if why else ''})")
-            result = fit_mini(a_fit, b_fit, mini_params, seed=mini_seed, n_threads=n_threads)
-            report = dict(result.report)
+            params = dataclasses.replace(mini_params, anchor_clusters=clusters) if clusters else mini_params
+            bar.start(f"candidate {offset + 1} (mini seed {mini_seed}"
+                      f"{f', {clusters} anchor clusters' if clusters else ''}{'; ' + why if why else ''})")
+            result = fit_mini(a_fit, b_fit, params, seed=mini_seed, n_threads=n_threads)
+            report = {**result.report, "anchor_clusters": params.anchor_clusters}
             t = time.perf_counter()
             if not rows:  # every candidate fits the same rows, hence has the same means: preprocess once
                 with threadpool_limits(limits=1, user_api="blas"):  # the same bits at any thread count
@@ -169,7 +176,8 @@ class MiniOTMethod(LinearMethod):
                 # seed will.
                 while cross["ambiguous"] and candidates[best][3]["status"] != "failed" and len(candidates) < most:
                     bar.add(1)
-                    candidates.append(candidate(len(candidates), "the first ones found different maps"))
+                    candidates.append(candidate(len(candidates), "the first ones found different maps",
+                                                p["extra_anchor_clusters"]))
                     best, cross = _confirmed_choice(candidates, x_held)
                 confidence = {**candidates[best][3], **cross, "extra_candidates": len(candidates) - p["candidates"]}
                 if confidence["ambiguous"] and confidence["status"] != "failed":
@@ -217,7 +225,8 @@ class MiniOTMethod(LinearMethod):
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
         if len(candidates) > 1:
-            report["candidates"] = [{"seed": c[0].seed, "score": c[3].get("score"), "status": c[3]["status"],
+            report["candidates"] = [{"seed": c[0].seed, "anchor_clusters": c[2]["anchor_clusters"],
+                                     "score": c[3].get("score"), "status": c[3]["status"],
                                      "seconds": _candidate_seconds(c[2])}
                                     for c in candidates]
         report["seconds"]["total"] = sum(_candidate_seconds(c[2]) for c in candidates) + report["seconds"]["polish"]
