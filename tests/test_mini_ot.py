@@ -144,6 +144,15 @@ def test_extra_anchor_clusters_reach_mini(monkeypatch, mixture):
         assert report["params"]["extra_anchor_clusters"] == extra
 
 
+def test_extra_anchor_clusters_above_the_rows_fail_before_any_candidate(monkeypatch, mixture):
+    from vec2vec_fast.methods import mini_ot
+
+    a, b, _, _ = mixture
+    monkeypatch.setattr(mini_ot, "fit_mini", lambda *args, **kw: pytest.fail("a candidate was fitted"))
+    with pytest.raises(ValueError, match=r"extra_anchor_clusters=5000 exceeds the smaller side's 2500 fitted rows"):
+        Aligner(seed=1, **{**SMALL, "extra_anchor_clusters": 5000}).fit(a, b)
+
+
 def tilted_candidates(monkeypatch, tilt=0.5, objectives=None):
     """Every candidate's refined map is turned by a rotation of its own, the polar factor of I + tilt (G - Gᵀ) for a
     seeded Gaussian G / sqrt(d) (tilt 0.5: two candidates agree at about 0.75, in part, as on the e5-small pairs),

@@ -135,6 +135,10 @@ class MiniOTMethod(LinearMethod):
         held_a, fit_a = _split(len(a_all), p["holdout"], rng)
         held_b, fit_b = _split(len(b_all), p["holdout"], rng)
         a_fit, b_fit = a_all[fit_a], b_all[fit_b]
+        # Checked now, not when the first candidates disagree minutes later (mini checks anchor_clusters itself).
+        if p["extra_anchor_clusters"] > min(len(a_fit), len(b_fit)):
+            raise ValueError(f"extra_anchor_clusters={p['extra_anchor_clusters']} exceeds the smaller side's "
+                             f"{min(len(a_fit), len(b_fit))} fitted rows")
         ot_a = np.sort(rng.choice(len(a_fit), min(p["ot_rows"], len(a_fit)), replace=False))
         ot_b = np.sort(rng.choice(len(b_fit), min(p["ot_rows"], len(b_fit)), replace=False))
         rows: list = []
