@@ -101,12 +101,17 @@ def test_extra_candidates_settle_a_disagreement(monkeypatch, mixture, fitted):
         warnings.simplefilter("error", AlignmentFailedWarning)
         aligner = Aligner(seed=1, **SMALL).fit(a, b)
     report = aligner.report_
-    # Candidates 1 and 2 went astray (different maps, the best scores): two more were fitted, and they agree.
-    assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4]
-    assert [c["anchor_clusters"] for c in report["candidates"]] == [20, 20, 12, 12]  # extra_anchor_clusters
+    # Candidates 1 and 2 went astray (different maps, the best scores): two more were fitted (the next mini seed at
+    # extra_anchor_clusters, then at anchor_clusters), and they agree.
+    assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 3]
+    assert [c["anchor_clusters"] for c in report["candidates"]] == [20, 20, 12, 20]
     assert report["confidence"]["extra_candidates"] == 2 and not report["confidence"]["ambiguous"]
     assert report["status"] == "ok" and report["confidence"]["score"] < 0.5  # a real map, not an astray one
-    assert report["chosen_mini_seed"] in (3, 4) and report["confidence"]["agreement"] > 0.8
+    assert report["chosen_mini_seed"] == 3 and report["confidence"]["agreement"] > 0.8
+    # Every two candidates' agreement is on record: the astray rotations agree with nothing, the real maps agree.
+    agree = np.array(report["candidate_agreement"])
+    assert agree.shape == (4, 4) and np.allclose(np.diag(agree), 1.0) and np.allclose(agree, agree.T)
+    assert agree[2, 3] > 0.8 and np.all(np.abs(agree[0, 1:]) < 0.3) and np.all(np.abs(agree[1, 2:]) < 0.3)
     assert top1(aligner, a_eval, b_eval) > 0.6
     # Without extra candidates the same disagreement is a failure, as before.
     seeds_gone_astray(monkeypatch, 2)
@@ -121,26 +126,30 @@ def test_extra_candidates_settle_a_disagreement(monkeypatch, mixture, fitted):
 
 
 def test_extra_anchor_clusters_reach_mini(monkeypatch, mixture):
-    """The extra candidates' anchor stage runs with extra_anchor_clusters clusters (0: anchor_clusters), the first
-    candidates' with anchor_clusters."""
+    """Each extra candidate's seed is fitted with extra_anchor_clusters clusters and then with anchor_clusters (0, or
+    anchor_clusters itself: one candidate per seed), the first candidates' with anchor_clusters."""
     from vec2vec_fast.methods import mini_ot
 
     a, b, _, _ = mixture
     fit, seen = mini_ot.fit_mini, []
 
     def recording_fit(a_fit, b_fit, params, **kw):
-        seen.append(params.anchor_clusters)
+        seen.append((kw["seed"], params.anchor_clusters))
         return fit(a_fit, b_fit, params, **kw)
 
     monkeypatch.setattr(mini_ot, "fit_mini", recording_fit)
-    for extra, expected in ((9, [16, 16, 9, 9]), (0, [16, 16, 16, 16])):
+    # Every candidate goes astray, so all four extras are fitted.
+    for extra, expected in ((9, [(1, 16), (2, 16), (3, 9), (3, 16), (4, 9), (4, 16)]),
+                            (0, [(1, 16), (2, 16), (3, 16), (4, 16), (5, 16), (6, 16)]),
+                            (16, [(1, 16), (2, 16), (3, 16), (4, 16), (5, 16), (6, 16)])):
         seen.clear()
-        seeds_gone_astray(monkeypatch, 2)
-        params = {**SMALL, "anchor_clusters": 16, "extra_anchor_clusters": extra, "extra_candidates": 2}
+        seeds_gone_astray(monkeypatch, 6)
+        params = {**SMALL, "anchor_clusters": 16, "extra_anchor_clusters": extra, "extra_candidates": 4}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AlignmentFailedWarning)  # whether the extras agree is not the point here
             report = Aligner(seed=1, **params).fit(a, b).report_
-        assert seen == expected and [c["anchor_clusters"] for c in report["candidates"]] == expected
+        assert seen == expected
+        assert [(c["seed"], c["anchor_clusters"]) for c in report["candidates"]] == expected
         assert report["params"]["extra_anchor_clusters"] == extra
 
 
@@ -203,6 +212,29 @@ def test_partly_agreeing_candidates_are_explored(monkeypatch, mixture, fitted):
     tilted_candidates(monkeypatch)
     off = Aligner(seed=1, **{**SMALL, "explore_candidates": 2}).fit(a, b)
     assert "exploration" not in off.report_ and len(off.report_["candidates"]) == 2
+
+
+def test_exploration_after_extra_candidates_takes_new_seeds(monkeypatch, mixture):
+    a, b, a_eval, b_eval = mixture
+    # The first two go astray; the extras (mini seed 3 at 12 and at 20 clusters) agree, but only in part: candidates
+    # are explored, with the seeds no candidate has used yet.
+    tilted_candidates(monkeypatch)
+    seeds_gone_astray(monkeypatch, 2)
+    report = Aligner(seed=1, **SMALL).fit(a, b).report_
+    assert [(c["seed"], c["anchor_clusters"]) for c in report["candidates"]] == [
+        (1, 20), (2, 20), (3, 12), (3, 20), (4, 20), (5, 20)]
+    assert report["confidence"]["extra_candidates"] == 2 and 0.5 <= report["exploration"]["agreement"] < 0.9
+    assert report["chosen_mini_seed"] in (3, 4, 5) and report["status"] == "ok"
+
+
+def test_the_extra_schedule_pairs_each_new_seed_with_both_counts():
+    from vec2vec_fast.methods.mini_ot import _extra_schedule
+
+    p = {"candidates": 2, "extra_candidates": 5, "anchor_clusters": 20}
+    assert _extra_schedule({**p, "extra_anchor_clusters": 12}) == [(2, 12), (2, 0), (3, 12), (3, 0), (4, 12)]
+    assert _extra_schedule({**p, "extra_anchor_clusters": 0}) == [(2, 0), (3, 0), (4, 0), (5, 0), (6, 0)]
+    assert _extra_schedule({**p, "extra_anchor_clusters": 20}) == [(2, 20), (3, 20), (4, 20), (5, 20), (6, 20)]
+    assert _extra_schedule({**p, "extra_candidates": 0, "extra_anchor_clusters": 12}) == []
 
 
 def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatch, mixture):

@@ -9,9 +9,10 @@ confidence, and loud when the score says the fit failed.
 3. The candidate with the best score is kept. ``report_["confidence"]`` holds its score and, with two or more
    candidates, how well it agrees with the others; ``report_["status"]`` is "ok", "uncertain" or "failed" (the score
    says so, or the candidates found different maps: two unrelated clustered clouds can be matched in many ways,
-   two related ones in one). When they found different maps that score alike, up to ``extra_candidates`` more seeds
-   (with ``extra_anchor_clusters`` anchor clusters) are fitted until two agree, and the best-scored map two seeds
-   found is kept. "failed" also warns with :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
+   two related ones in one). When they found different maps that score alike, up to ``extra_candidates`` more
+   candidates are fitted until two agree (new seeds, each with ``extra_anchor_clusters`` anchor clusters and then
+   with ``anchor_clusters``), and the best-scored map two candidates found is kept. "failed" also warns with
+   :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
 4. Unless it failed, the kept map gets ``polish_rounds`` more transport rounds on all rows, held-out ones included
    (top-1 grows with the rows the transport sees), cross-fitted in ``polish_folds`` folds (each fold's rows are placed
    by the map fitted on the other folds, so that the rounds do not overfit their sample) and sped up by
@@ -77,10 +78,11 @@ OT_PARAMS = (
           "ones is kept) or one scores clearly ahead; otherwise a failure. Costs nothing when the first candidates "
           "agree", low=0, high=1_000),
     Param("extra_anchor_clusters", int, 12, "the extra candidates (fitted because the first ones found different "
-          "maps) run mini's anchor stage with this many clusters instead of anchor_clusters: where two models' "
-          "20-cluster partitions of different sentences do not correspond, 12-cluster ones more often do (measured "
-          "on three WordNet pairs, seeds 0-2: 5 fits of 9 right and ok at 12, 4 of 9 at 20, each count finding maps "
-          "the other misses; study README, eleventh and twelfth rounds); 0: anchor_clusters", low=0, high=100_000),
+          "maps) take new mini seeds, each fitted first with this many anchor clusters and then with anchor_clusters: "
+          "where two models' partitions of different sentences do not correspond, one count often works for a seed "
+          "where the other does not, either way round (measured on three WordNet pairs; study README, eleventh to "
+          "thirteenth rounds); 0 or anchor_clusters: one candidate per new seed, at anchor_clusters", low=0,
+          high=100_000),
     Param("explore_candidates", int, 6, "when the first candidates agree only in part (agreement below "
           "0.9: they refined into different basins of the transport objective), fit candidates up to this many in "
           "all, polish each one that agrees with the best-scored one and scores nearly as well, and keep the polished "
@@ -144,10 +146,11 @@ class MiniOTMethod(LinearMethod):
         rows: list = []
 
         def candidate(offset: int, why: str = "", clusters: int = 0):
-            # Candidate c runs mini's seeds seed + c * n_seeds ...: no two candidates share a seed.
+            # Offset o runs mini's seeds seed + o * n_seeds ...: no two offsets share a seed (an extra offset is fitted
+            # at two anchor-cluster counts, each its own candidate).
             mini_seed = base_seed + offset * p["n_seeds"]
             params = dataclasses.replace(mini_params, anchor_clusters=clusters) if clusters else mini_params
-            bar.start(f"candidate {offset + 1} (mini seed {mini_seed}"
+            bar.start(f"candidate {len(candidates) + 1} (mini seed {mini_seed}"
                       f"{f', {clusters} anchor clusters' if clusters else ''}{'; ' + why if why else ''})")
             result = fit_mini(a_fit, b_fit, params, seed=mini_seed, n_threads=n_threads)
             report = {**result.report, "anchor_clusters": params.anchor_clusters}
@@ -167,8 +170,11 @@ class MiniOTMethod(LinearMethod):
             bar.done()
             return result, W, report, confidence
 
+        candidates: list = []
         with StepProgress(p["progress"], p["candidates"] + 1, "mini-ot") as bar:
-            candidates = [candidate(offset) for offset in range(p["candidates"])]
+            for offset in range(p["candidates"]):
+                candidates.append(candidate(offset))
+            extras = _extra_schedule(p)
             x_held = rows[2]
             best = max(range(len(candidates)), key=lambda i: candidates[i][3].get("score", 0.0))
             confidence = candidates[best][3]
@@ -180,8 +186,8 @@ class MiniOTMethod(LinearMethod):
                 # seed will.
                 while cross["ambiguous"] and candidates[best][3]["status"] != "failed" and len(candidates) < most:
                     bar.add(1)
-                    candidates.append(candidate(len(candidates), "the first ones found different maps",
-                                                p["extra_anchor_clusters"]))
+                    offset, clusters = extras[len(candidates) - p["candidates"]]
+                    candidates.append(candidate(offset, "the first ones found different maps", clusters))
                     best, cross = _confirmed_choice(candidates, x_held)
                 confidence = {**candidates[best][3], **cross, "extra_candidates": len(candidates) - p["candidates"]}
                 if confidence["ambiguous"] and confidence["status"] != "failed":
@@ -200,9 +206,10 @@ class MiniOTMethod(LinearMethod):
                          and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
             if exploring:
                 bar.add(p["explore_candidates"] - len(candidates))
+                offsets = iter(range(_next_offset(candidates, base_seed, p["n_seeds"]), 2**63))
                 while len(candidates) < p["explore_candidates"]:
-                    candidates.append(candidate(len(candidates), f"exploring: the first agree at "
-                                                                 f"{confidence['agreement']:.2f}"))
+                    candidates.append(candidate(next(offsets), f"exploring: the first agree at "
+                                                               f"{confidence['agreement']:.2f}"))
                 t = time.perf_counter()
                 explorable = _explorable(candidates, best, x_held)
                 bar.add(len(explorable))
@@ -233,6 +240,8 @@ class MiniOTMethod(LinearMethod):
                                      "score": c[3].get("score"), "status": c[3]["status"],
                                      "seconds": _candidate_seconds(c[2])}
                                     for c in candidates]
+            if len(x_held):  # which candidates found the same map, readable from the record alone
+                report["candidate_agreement"] = _agreement_matrix(candidates, x_held).round(4).tolist()
         report["seconds"]["total"] = sum(_candidate_seconds(c[2]) for c in candidates) + report["seconds"]["polish"]
         if confidence["status"] == "failed":
             warnings.warn(AlignmentFailedWarning(failure_message(confidence)), stacklevel=3)
@@ -244,6 +253,32 @@ class MiniOTMethod(LinearMethod):
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         # The seed the user gave: it fixes the hold-out split and every candidate, so it alone reproduces the fit.
         return FitResult(fitted, base_seed, report)
+
+
+def _extra_schedule(p: dict) -> list:
+    """(mini seed offset, anchor clusters; 0: anchor_clusters) of each extra candidate, in the order they are fitted.
+    Each new seed is fitted with extra_anchor_clusters clusters and then with anchor_clusters: two models' partitions of
+    different sentences correspond at one count for one seed and at the other for another (measured on three WordNet
+    pairs, study README, twelfth and thirteenth rounds), so one count alone loses maps the other finds."""
+    counts = [p["extra_anchor_clusters"]]
+    if p["extra_anchor_clusters"] not in (0, p["anchor_clusters"]):
+        counts.append(0)
+    return [(p["candidates"] + i // len(counts), counts[i % len(counts)]) for i in range(p["extra_candidates"])]
+
+
+def _next_offset(candidates: list, base_seed: int, n_seeds: int) -> int:
+    """The first mini seed offset past every candidate fitted so far."""
+    return max((c[0].seed - base_seed) // n_seeds for c in candidates) + 1
+
+
+def _agreement_matrix(candidates: list, x_held: np.ndarray) -> np.ndarray:
+    """Agreement (:func:`_agreement`) of every two candidates' maps; 1 on the diagonal."""
+    n = len(candidates)
+    agree = np.ones((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            agree[i, j] = agree[j, i] = _agreement(x_held, candidates[i][1], candidates[j][1])
+    return agree
 
 
 def _ambiguous_why(confidence: dict, n_candidates: int) -> str:
@@ -375,10 +410,7 @@ def _confirmed_choice(candidates: list, x_held: np.ndarray) -> tuple:
     agrees with are seeds gone astray. With none confirmed: the best-scored one, ambiguous as before."""
     n = len(candidates)
     scores = [c[3].get("score", 0.0) for c in candidates]
-    agree = np.ones((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            agree[i, j] = agree[j, i] = _agreement(x_held, candidates[i][1], candidates[j][1])
+    agree = _agreement_matrix(candidates, x_held)
     confirmed = [i for i in range(n) if any(agree[i, j] >= MIN_AGREEMENT for j in range(n) if j != i)]
     if not confirmed:
         best = max(range(n), key=lambda i: scores[i])
