@@ -159,6 +159,7 @@ def fit_and_score(method: str, seed: int, a_tr: np.ndarray, b_tr: np.ndarray, ev
     return {"method": method, "seed": seed, **quality(W, ev_a, ev_b), "seconds": seconds,
             "status": report.get("status"), "confidence": confidence.get("score"),
             "agreement": confidence.get("agreement"), "candidates": report.get("candidates"),
+            "candidate_agreement": report.get("candidate_agreement"),
             "polish": _polish_record(report), "exploration": report.get("exploration"),
             "warned": [str(w.message)[:120] for w in caught]}
 
@@ -256,7 +257,8 @@ def main() -> int:
             records.append(record)
             f.write(json.dumps(record) + "\n")
             f.flush()
-            shown = {k: v for k, v in record.items() if k not in ("warned", "candidates", "exploration")}
+            shown = {k: v for k, v in record.items() if k not in ("warned", "candidates", "candidate_agreement",
+                                                               "exploration")}
             print(json.dumps(shown), flush=True)
     print(table(records))
     print(summary(records))
