@@ -12,6 +12,7 @@ import json
 import sys
 import time
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 from study_pair import bq
@@ -26,22 +27,36 @@ def top1(W, a, b):
     return bq.quality(W, unit(a - a.mean(0)), unit(b - b.mean(0)))["top1"]
 
 
-def main():
-    wiki_a, wiki_b = (np.load(f"{sys.argv[1]}/{s}.npy").astype(np.float32) for s in "AB")
-    wn_a, wn_b = (np.load(f"{sys.argv[2]}/{s}.npy").astype(np.float32) for s in "AB")
-    rows = int(sys.argv[3])
-    evals = {"wiki": (wiki_a[-8192:], wiki_b[-8192:]), "wordnet": (wn_a[-4096:], wn_b[-4096:])}
+def shift_data(wiki_dir, wordnet_dir, rows):
+    """SimpleNamespace: a_train (A's first ROWS Wikipedia rows), evals (each corpus's held-out pairs), wiki_pool /
+    wn_pool (B's rows to draw from: none of A's sentences, none of the eval rows), ceiling (Procrustes on A's true
+    pairs)."""
+    wiki_a, wiki_b = (np.load(f"{wiki_dir}/{s}.npy").astype(np.float32) for s in "AB")
+    wn_a, wn_b = (np.load(f"{wordnet_dir}/{s}.npy").astype(np.float32) for s in "AB")
     a_train = wiki_a[:rows]
-    wiki_pool = wiki_b[rows:len(wiki_b) - 8192]  # B's Wikipedia rows: none of A's sentences
-    wn_pool = wn_b[: len(wn_b) - 4096]
-    ceiling = procrustes(unit(a_train - a_train.mean(0)), unit(wiki_b[:rows] - wiki_b[:rows].mean(0)))
-    print("ceiling", {k: round(top1(ceiling, *v), 4) for k, v in evals.items()}, flush=True)
+    return SimpleNamespace(
+        a_train=a_train, evals={"wiki": (wiki_a[-8192:], wiki_b[-8192:]), "wordnet": (wn_a[-4096:], wn_b[-4096:])},
+        wiki_pool=wiki_b[rows:len(wiki_b) - 8192], wn_pool=wn_b[: len(wn_b) - 4096],
+        ceiling=procrustes(unit(a_train - a_train.mean(0)), unit(wiki_b[:rows] - wiki_b[:rows].mean(0))))
+
+
+def draw_b(data, share, seed):
+    """B's training rows: as many as A's, a share of them WordNet glosses (last), the rest Wikipedia, seeded."""
+    rows = len(data.a_train)
+    n_wn = int(round(share * rows))
+    rng = np.random.default_rng(seed)
+    return np.concatenate([data.wiki_pool[rng.choice(len(data.wiki_pool), rows - n_wn, replace=False)],
+                           data.wn_pool[rng.choice(len(data.wn_pool), n_wn, replace=False)]])
+
+
+def main():
+    rows = int(sys.argv[3])
+    data = shift_data(sys.argv[1], sys.argv[2], rows)
+    a_train, evals = data.a_train, data.evals
+    print("ceiling", {k: round(top1(data.ceiling, *v), 4) for k, v in evals.items()}, flush=True)
     for job in sys.argv[4:]:
         share, seed = float(job.split(":")[0]), int(job.split(":")[1])
-        n_wn = int(round(share * rows))
-        rng = np.random.default_rng(seed)
-        b_train = np.concatenate([wiki_pool[rng.choice(len(wiki_pool), rows - n_wn, replace=False)],
-                                  wn_pool[rng.choice(len(wn_pool), n_wn, replace=False)]])
+        b_train = draw_b(data, share, seed)
         t = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
