@@ -108,6 +108,9 @@ def test_extra_candidates_settle_a_disagreement(monkeypatch, mixture, fitted):
     assert report["confidence"]["extra_candidates"] == 2 and not report["confidence"]["ambiguous"]
     assert report["status"] == "ok" and report["confidence"]["score"] < 0.5  # a real map, not an astray one
     assert report["chosen_mini_seed"] == 3 and report["confidence"]["agreement"] > 0.8
+    # Two candidates share mini seed 3: the report says which count was kept, the candidate whose score it holds.
+    kept = [c for c in report["candidates"] if (c["seed"], c["anchor_clusters"]) == (3, report["anchor_clusters"])]
+    assert len(kept) == 1 and kept[0]["score"] == report["confidence"]["score"]
     # Every two candidates' agreement is on record: the astray rotations agree with nothing, the real maps agree.
     agree = np.array(report["candidate_agreement"])
     assert agree.shape == (4, 4) and np.allclose(np.diag(agree), 1.0) and np.allclose(agree, agree.T)
@@ -231,8 +234,8 @@ def test_the_extra_schedule_pairs_each_new_seed_with_both_counts():
     from vec2vec_fast.methods.mini_ot import _extra_schedule
 
     p = {"candidates": 2, "extra_candidates": 5, "anchor_clusters": 20}
-    assert _extra_schedule({**p, "extra_anchor_clusters": 12}) == [(2, 12), (2, 0), (3, 12), (3, 0), (4, 12)]
-    assert _extra_schedule({**p, "extra_anchor_clusters": 0}) == [(2, 0), (3, 0), (4, 0), (5, 0), (6, 0)]
+    assert _extra_schedule({**p, "extra_anchor_clusters": 12}) == [(2, 12), (2, 20), (3, 12), (3, 20), (4, 12)]
+    assert _extra_schedule({**p, "extra_anchor_clusters": 0}) == [(2, 20), (3, 20), (4, 20), (5, 20), (6, 20)]
     assert _extra_schedule({**p, "extra_anchor_clusters": 20}) == [(2, 20), (3, 20), (4, 20), (5, 20), (6, 20)]
     assert _extra_schedule({**p, "extra_candidates": 0, "extra_anchor_clusters": 12}) == []
 
@@ -505,6 +508,11 @@ def test_cli_align_says_how_many_candidates_and_why(monkeypatch, tmp_path, capsy
     three = {"candidates": [{}, {}, {}], "chosen_mini_seed": 4}
     assert candidates_note(three) == "; 3 candidates (the first ones found different maps), kept mini seed 4"
     assert candidates_note({"candidates": [{}, {}], "chosen_mini_seed": 1}) == ""
+    # A seed fitted at two anchor-cluster counts: which one was kept.
+    both = {"candidates": [{"seed": 1}, {"seed": 2}, {"seed": 3}, {"seed": 3}], "chosen_mini_seed": 3,
+            "anchor_clusters": 12}
+    assert candidates_note(both) == ("; 4 candidates (the first ones found different maps), kept mini seed 3 at 12 "
+                                     "anchor clusters")
 
 
 def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixture):

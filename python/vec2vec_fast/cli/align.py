@@ -169,4 +169,10 @@ def candidates_note(report: Dict[str, Any]) -> str:
     else:
         why = "the first ones found different maps"
     seed = report.get("chosen_mini_seed")
-    return f"; {len(candidates)} candidates ({why})" + (f", kept mini seed {seed}" if isinstance(seed, int) else "")
+    if not isinstance(seed, int):
+        return f"; {len(candidates)} candidates ({why})"
+    # An extra seed is fitted at two anchor-cluster counts: say which one was kept.
+    clusters = report.get("anchor_clusters")
+    shared = sum(isinstance(c, dict) and c.get("seed") == seed for c in candidates) > 1
+    at = f" at {clusters} anchor clusters" if shared and isinstance(clusters, int) else ""
+    return f"; {len(candidates)} candidates ({why}), kept mini seed {seed}{at}"

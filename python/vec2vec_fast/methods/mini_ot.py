@@ -256,13 +256,13 @@ class MiniOTMethod(LinearMethod):
 
 
 def _extra_schedule(p: dict) -> list:
-    """(mini seed offset, anchor clusters; 0: anchor_clusters) of each extra candidate, in the order they are fitted.
-    Each new seed is fitted with extra_anchor_clusters clusters and then with anchor_clusters: two models' partitions of
-    different sentences correspond at one count for one seed and at the other for another (measured on three WordNet
-    pairs, study README, twelfth and thirteenth rounds), so one count alone loses maps the other finds."""
-    counts = [p["extra_anchor_clusters"]]
+    """(mini seed offset, anchor clusters) of each extra candidate, in the order they are fitted. Each new seed is
+    fitted with extra_anchor_clusters clusters and then with anchor_clusters: two models' partitions of different
+    sentences correspond at one count for one seed and at the other for another (measured on three WordNet pairs,
+    study README, twelfth and thirteenth rounds), so one count alone loses maps the other finds."""
+    counts = [p["anchor_clusters"]]
     if p["extra_anchor_clusters"] not in (0, p["anchor_clusters"]):
-        counts.append(0)
+        counts.insert(0, p["extra_anchor_clusters"])
     return [(p["candidates"] + i // len(counts), counts[i % len(counts)]) for i in range(p["extra_candidates"])]
 
 
