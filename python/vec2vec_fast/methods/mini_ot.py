@@ -206,10 +206,10 @@ class MiniOTMethod(LinearMethod):
                          and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
             if exploring:
                 bar.add(p["explore_candidates"] - len(candidates))
-                offsets = iter(range(_next_offset(candidates, base_seed, p["n_seeds"]), 2**63))
+                offset = _next_offset(candidates, base_seed, p["n_seeds"])
                 while len(candidates) < p["explore_candidates"]:
-                    candidates.append(candidate(next(offsets), f"exploring: the first agree at "
-                                                               f"{confidence['agreement']:.2f}"))
+                    candidates.append(candidate(offset, f"exploring: the first agree at {confidence['agreement']:.2f}"))
+                    offset += 1
                 t = time.perf_counter()
                 explorable = _explorable(candidates, best, x_held)
                 bar.add(len(explorable))
@@ -272,12 +272,15 @@ def _next_offset(candidates: list, base_seed: int, n_seeds: int) -> int:
 
 
 def _agreement_matrix(candidates: list, x_held: np.ndarray) -> np.ndarray:
-    """Agreement (:func:`_agreement`) of every two candidates' maps; 1 on the diagonal."""
+    """Agreement (:func:`_agreement`, the same arithmetic) of every two candidates' maps; 1 on the diagonal. Each
+    candidate's held-out rows are mapped once, not once per pair."""
     n = len(candidates)
     agree = np.ones((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            agree[i, j] = agree[j, i] = _agreement(x_held, candidates[i][1], candidates[j][1])
+    with threadpool_limits(limits=1, user_api="blas"):
+        mapped = [unit_rows(x_held @ c[1]) for c in candidates]
+        for i in range(n):
+            for j in range(i + 1, n):
+                agree[i, j] = agree[j, i] = float(np.mean(np.sum(mapped[i] * mapped[j], axis=1)))
     return agree
 
 
