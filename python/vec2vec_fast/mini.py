@@ -54,6 +54,21 @@ def _kernel(centroids: np.ndarray, kind: str) -> np.ndarray:
     return c @ c.T
 
 
+def _bilinear_relative_knn_mean(a: np.ndarray, b: np.ndarray, unit_a: np.ndarray, unit_b: np.ndarray, k: int,
+                                threads: int) -> np.ndarray:
+    """knn_mean of the rows' relative representations (a @ unit_a.T against b @ unit_b.T, cosine), without them.
+    cos(U_a x, U_b y) = x^T (U_a^T U_b) y / (|U_a x| |U_b y|), and |U_a x| does not change x's ranking of the y: so
+    x's neighbours are the largest inner products of x M (M = U_a^T U_b, d_a x d_b) with y / |U_b y|. Memory and
+    time grow with the dimensions, not with anchor_runs * anchor_clusters (the exact form needs n x that a side)."""
+    ua, ub = unit_a.astype(np.float64), unit_b.astype(np.float64)
+    queries = (a @ (ua.T @ ub).astype(np.float32))
+    rel_norm = np.sqrt(np.maximum(np.einsum("ij,ij->i", b @ (ub.T @ ub).astype(np.float32), b), 0.0))
+    # A row with no relative representation (orthogonal to every anchor) is compared as the zero vector, as the
+    # exact form's cosine compares it.
+    base = np.divide(b, rel_norm[:, None], out=np.zeros_like(b), where=rel_norm[:, None] > 0)
+    return knn_mean(queries, base, k, values=b, metric="ip", n_threads=threads)
+
+
 def _blend(W: np.ndarray, W_new: np.ndarray, params: MiniParams) -> np.ndarray:
     W = (1 - params.smoothing) * W + params.smoothing * W_new
     return orthogonalize(W) if params.reorthogonalize else W.astype(np.float32)
@@ -116,10 +131,14 @@ def _fit_one(a: np.ndarray, b: np.ndarray, target: PreparedTarget, params: MiniP
 
     # Pseudo-targets: top-k neighbours in relative space, averaged in B's space (spec 1.3 f-h).
     t = time.perf_counter()
-    rel_a = a @ unit_rows(np.concatenate(anchors_a)).T
-    rel_b = b @ unit_rows(np.concatenate(anchors_b)).T
-    targets = knn_mean(rel_a, rel_b, min(params.neighbors, len(b)), values=b, metric="cosine", n_threads=threads)
-    del rel_a, rel_b
+    unit_a, unit_b = unit_rows(np.concatenate(anchors_a)), unit_rows(np.concatenate(anchors_b))
+    k = min(params.neighbors, len(b))
+    if params.relative_search == "bilinear":
+        targets = _bilinear_relative_knn_mean(a, b, unit_a, unit_b, k, threads)
+    else:
+        rel_a, rel_b = a @ unit_a.T, b @ unit_b.T
+        targets = knn_mean(rel_a, rel_b, k, values=b, metric="cosine", n_threads=threads)
+        del rel_a, rel_b
     timed("pseudo_pairs", t)
 
     t = time.perf_counter()

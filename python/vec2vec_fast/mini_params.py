@@ -25,6 +25,11 @@ class MiniParams:
     qap_method: str = _p("2opt", "anchor stage: QAP solver, '2opt' (notebook) or 'faq+2opt'; plain 'faq' fails on "
                                  "centred kernels", choices=("2opt", "faq", "faq+2opt"))
     qap_restarts: int = _p(30, "anchor stage: QAP restarts, the best kept", low=1, high=100_000)
+    relative_search: str = _p("exact", "pseudo-pairs: 'exact' (notebook) compares the rows' relative representations "
+                                       "(n x anchor_runs * anchor_clusters a side); 'bilinear' finds the same "
+                                       "neighbours (up to float rounding) through the d_a x d_b product of the unit "
+                                       "anchors, in memory and time that do not grow with the anchors (not in the "
+                                       "paper)", choices=("exact", "bilinear"))
     neighbors: int = _p(50, "pseudo-pairs: B rows averaged per pseudo-target (k)", low=1, high=10**6)
     refine1_iterations: int = _p(100, "Refine-1: iterations (T)", low=0, high=1_000_000)
     refine1_sample: int = _p(1_000, "Refine-1: A rows drawn per iteration (n_s; the paper says 10,000)",
