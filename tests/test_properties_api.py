@@ -117,7 +117,7 @@ CALLS = {
     "MiniParams": (lambda **kw: fit_mini(_X, _X, MiniParams(**dict(TINY, **kw))), (), [
         "anchor_runs", "anchor_clusters", "anchor_subsample", "kernel", "qap_method", "qap_restarts", "neighbors",
         "refine1_iterations", "refine1_sample", "refine1_neighbors", "smoothing", "refine2_clusters",
-        "reorthogonalize", "n_seeds", "max_rows", "relative_search"]),
+        "reorthogonalize", "n_seeds", "max_rows", "relative_search", "anchor_kmeans_iter"]),
 }
 POSITIONAL = {name: len(args) for name, (_, args, _) in CALLS.items()}
 

@@ -74,10 +74,11 @@ def test_fit_mini_with_the_bilinear_search_finds_the_exact_fits_map():
     assert abs(tops[0] - tops[1]) <= 0.005, tops
 
 
-def test_mini_keeps_the_notebook_defaults_and_mini_ot_candidates_run_300_bilinear_anchor_runs(monkeypatch):
+def test_mini_keeps_the_notebook_defaults_and_mini_ot_candidates_run_300_rough_bilinear_anchor_runs(monkeypatch):
     from vec2vec_fast.methods import mini_ot
 
-    assert (MiniParams().anchor_runs, MiniParams().relative_search) == (30, "exact")
+    assert (MiniParams().anchor_runs, MiniParams().anchor_kmeans_iter, MiniParams().relative_search) == (30, 300,
+                                                                                                         "exact")
     assert Aligner("mini").get_params()["anchor_runs"] == 30
     seen = []
 
@@ -85,12 +86,33 @@ def test_mini_keeps_the_notebook_defaults_and_mini_ot_candidates_run_300_bilinea
         pass
 
     def recording_fit(a_fit, b_fit, params, **kw):
-        seen.append((params.anchor_runs, params.relative_search))
+        seen.append((params.anchor_runs, params.anchor_kmeans_iter, params.relative_search))
         raise Stop
 
     monkeypatch.setattr(mini_ot, "fit_mini", recording_fit)
     x = np.random.default_rng(0).standard_normal((200, 8)).astype(np.float32)
-    for params, expected in (({}, (300, "bilinear")), ({"anchor_runs": 30, "relative_search": "exact"}, (30, "exact"))):
+    notebook = {"anchor_runs": 30, "anchor_kmeans_iter": 300, "relative_search": "exact"}
+    for params, expected in (({}, (300, 20, "bilinear")), (notebook, (30, 300, "exact"))):
         with pytest.raises(Stop):
             Aligner(**params).fit(x, x)
         assert seen.pop() == expected
+
+
+def test_anchor_kmeans_iter_caps_every_anchor_run_and_nothing_else(monkeypatch):
+    from vec2vec_fast import mini
+
+    kmeans, seen = mini.kmeans, []
+
+    def recording_kmeans(x, k, **kw):
+        result = kmeans(x, k, **kw)
+        seen.append((k, kw.get("max_iter", 300), result.n_iter))
+        return result
+
+    monkeypatch.setattr(mini, "kmeans", recording_kmeans)
+    pairs = np.load(DATA)
+    a, b = pairs["a"][:600].astype(np.float32), pairs["b"][600:1200].astype(np.float32)
+    fit_mini(a, b, MiniParams(anchor_runs=3, anchor_kmeans_iter=2, refine1_iterations=2, refine1_sample=100,
+                              refine2_clusters=10), seed=0, n_threads=1)
+    anchors, refine2 = seen[:6], seen[6:]
+    assert [(k, cap) for k, cap, _ in anchors] == [(20, 2)] * 6 and all(n <= 2 for _, _, n in anchors)
+    assert [(k, cap) for k, cap, _ in refine2] == [(10, 300), (10, 300)]

@@ -118,8 +118,8 @@ def _fit_one(a: np.ndarray, b: np.ndarray, target: PreparedTarget, params: MiniP
     for _ in range(params.anchor_runs):
         sub_a = a[rng.choice(len(a), min(params.anchor_subsample, len(a)), replace=False)]
         sub_b = b[rng.choice(len(b), min(params.anchor_subsample, len(b)), replace=False)]
-        ca = kmeans(sub_a, c, seed=rng, n_threads=threads).centroids
-        cb = kmeans(sub_b, c, seed=rng, n_threads=threads).centroids
+        ca = kmeans(sub_a, c, max_iter=params.anchor_kmeans_iter, seed=rng, n_threads=threads).centroids
+        cb = kmeans(sub_b, c, max_iter=params.anchor_kmeans_iter, seed=rng, n_threads=threads).centroids
         ka, kb = _kernel(ca, params.kernel), _kernel(cb, params.kernel)
         match = qap(ka, kb, method=params.qap_method, n_restarts=params.qap_restarts, seed=rng, n_threads=threads)
         anchors_a.append(ca)

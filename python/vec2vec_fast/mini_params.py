@@ -20,6 +20,8 @@ class MiniParams:
                           low=1, high=10_000)
     anchor_clusters: int = _p(20, "anchor stage: k-means clusters per side per run (c)", low=1, high=100_000)
     anchor_subsample: int = _p(10_000, "anchor stage: rows drawn per side per run", low=1, high=10**9)
+    anchor_kmeans_iter: int = _p(300, "anchor stage: Lloyd iterations per k-means at most (300, k-means' default: "
+                                      "to convergence, as the notebook)", low=1, high=100_000)
     kernel: str = _p("centred", "anchor stage: centroid kernel matched by the QAP, 'centred' (notebook: H C C^T H) "
                                 "or 'cosine' (paper)", choices=("centred", "cosine"))
     qap_method: str = _p("2opt", "anchor stage: QAP solver, '2opt' (notebook) or 'faq+2opt'; plain 'faq' fails on "

@@ -5,7 +5,8 @@ defaults, the same random stream as fit_mini), then each variant's first map goe
 Refine-2 and the candidate's transport rounds (eps 0.03, at most 12). Prints top-1 on the held-out pairs after each
 stage. Variants: "rel" (mini's own), "cov" (the summed cross-covariance), "covw" (each run weighted by its normalised
 QAP score), "top" (only the RUNS_KEPT runs of highest normalised QAP score). Environment: VARIANTS (comma-separated,
-default all), RUNS (anchor runs, default mini's 30), SUB (anchor_subsample, default 10,000).
+default all), RUNS (anchor runs, default mini's 30), SUB (anchor_subsample, default 10,000), KITER
+(k-means iterations per anchor run, default 300).
 
 usage (repository root): PYTHONPATH=benchmarks/studies/robust python benchmarks/studies/robust/cov_init.py DATA_DIR
     PAIR CLUSTERS SEED ..."""
@@ -27,6 +28,7 @@ from vec2vec_fast.transport import ot_refine
 
 VARIANTS = os.environ.get("VARIANTS", "rel,cov,covw,top").split(",")
 RUNS_KEPT = 10
+KITER = int(os.environ.get("KITER", 300))  # k-means iterations per anchor run (kmeans' default 300)
 T = 2
 
 
@@ -35,8 +37,8 @@ def anchors(a, b, p, rng):
     for _ in range(p.anchor_runs):
         sub_a = a[rng.choice(len(a), min(p.anchor_subsample, len(a)), replace=False)]
         sub_b = b[rng.choice(len(b), min(p.anchor_subsample, len(b)), replace=False)]
-        ca = kmeans(sub_a, p.anchor_clusters, seed=rng, n_threads=T).centroids
-        cb = kmeans(sub_b, p.anchor_clusters, seed=rng, n_threads=T).centroids
+        ca = kmeans(sub_a, p.anchor_clusters, seed=rng, n_threads=T, max_iter=KITER).centroids
+        cb = kmeans(sub_b, p.anchor_clusters, seed=rng, n_threads=T, max_iter=KITER).centroids
         ka, kb = _kernel(ca, p.kernel), _kernel(cb, p.kernel)
         m = qap(ka, kb, method=p.qap_method, n_restarts=p.qap_restarts, seed=rng, n_threads=T)
         out_a.append(ca)
