@@ -1,8 +1,10 @@
 """mini-vec2vec (Dar 2025) on the C++ kernels: anchors matched by QAP, pseudo-pairs, Procrustes, two refinements.
 
-Defaults follow the reference notebook (spec ../shared/spec/mini-vec2vec.md, sections 1.2-1.6). Two additions of
-ours, both inert at the defaults on the notebook's data sizes: ``max_rows`` (fit large sides on a sample) and
-``n_seeds`` (several seeds, the best kept by a label-free score). The user-facing API is ``vec2vec_fast.Aligner``.
+Defaults follow the reference notebook (spec ../shared/spec/mini-vec2vec.md, sections 1.2-1.6). Additions of ours,
+all inert at the defaults on the notebook's data sizes: ``max_rows`` (fit large sides on a sample), ``n_seeds``
+(several seeds, the best kept by a label-free score), ``anchor_kmeans_iter`` (cap the anchor runs' k-means) and
+``relative_search`` (the pseudo-pair search without the relative representations; mini-ot uses the last two). The
+user-facing API is ``vec2vec_fast.Aligner``.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def _bilinear_relative_knn_mean(a: np.ndarray, b: np.ndarray, unit_a: np.ndarray
     x's neighbours are the largest inner products of x M (M = U_a^T U_b, d_a x d_b) with y / |U_b y|. Memory and
     time grow with the dimensions, not with anchor_runs * anchor_clusters (the exact form needs n x that a side)."""
     ua, ub = unit_a.astype(np.float64), unit_b.astype(np.float64)
-    queries = (a @ (ua.T @ ub).astype(np.float32))
+    queries = a @ (ua.T @ ub).astype(np.float32)
     rel_norm = np.sqrt(np.maximum(np.einsum("ij,ij->i", b @ (ub.T @ ub).astype(np.float32), b), 0.0))
     # A row with no relative representation (orthogonal to every anchor) is compared as the zero vector, as the
     # exact form's cosine compares it.

@@ -100,12 +100,13 @@ OT_PARAMS = (
     Param("holdout", int, 2_000, "rows per side held out of the fit to score it (at most a fifth; 0: no score)",
           low=0, high=10**6),
 )
-# mini's parameters, two of them with other defaults for the candidates. Each anchor run matches two k-means partitions
-# of different sentences, which correspond only in part (a fifth to half of the centroid pairs right); the pseudo-pairs
-# average over the runs, so more runs give a first map that Refine-1 takes into the right basin more often (measured on
-# MiniLM -> USE WordNet glosses, one candidate per mini seed, seeds 0-7: 2 of 8 reach top-1 0.7 with 30 runs, 5 with 90,
-# 7 with 300; study README, fourteenth round). The bilinear search keeps that many anchors in O(n d) memory, and 20
-# Lloyd iterations a k-means (not 40-90, to convergence) keep their cost near that of mini's 30 converged runs x 3.
+# mini's parameters, three of them with other defaults for the candidates. Each anchor run matches two k-means
+# partitions of different sentences, which correspond only in part (a fifth to half of the centroid pairs right); the
+# pseudo-pairs average over the runs, so more runs give a first map that Refine-1 takes into the right basin more often
+# (measured on MiniLM -> USE WordNet glosses, one candidate per mini seed, seeds 0-7: 2 of 8 reach top-1 0.7 with 30
+# runs, 5 with 90, 7 with 300; study README, fourteenth round). The bilinear search keeps that many anchors in O(n d)
+# memory, and 20 Lloyd iterations a k-means (not 40-90, to convergence) keep their cost near that of mini's 30 converged
+# runs x 3.
 _MINI_OVERRIDES = {
     "anchor_runs": (300, "anchor stage: independent k-means + QAP runs whose anchors the pseudo-pairs average over "
                          "(mini, the notebook: 30; more runs find the first correspondence more often where two "
