@@ -43,6 +43,8 @@ T = 2
 
 
 def polar(m):
+    """The orthogonal polar factor of a square m, in float64: study_pair.polar rounds to float32, too coarse for the
+    search's 1e-5 stopping test."""
     u, _, vt = np.linalg.svd(m)
     return u @ vt
 
