@@ -19,7 +19,9 @@ MINI_SMALL = {"anchor_runs": 3, "anchor_kmeans_iter": 300, "anchor_subsample": 1
               "refine1_sample": 300, "refine2_clusters": 30}
 # min_trusted_rows: these synthetic pairs are checked against their planted maps, so the real-data rule (no "ok" below
 # 5,000 fitted rows a side) is lowered for them; test_few_rows_are_uncertain_by_default checks the rule itself.
-SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000}
+# Explored candidates run 2 anchor runs (the default: 30 converged runs against the first candidates' 300 rough ones),
+# so that the tests can tell them apart.
+SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000, "explore_anchor_runs": 2}
 
 
 def top1(aligner, a_eval, b_eval):
@@ -207,6 +209,8 @@ def test_partly_agreeing_candidates_are_explored(monkeypatch, mixture, fitted):
     # Four more candidates were fitted; every one that agrees with the best-scored one was polished on the same rows,
     # and the kept map is the polish that ended highest.
     assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4, 5, 6]
+    # The explored ones with their own anchor stage (explore_anchor_runs runs), the first two with anchor_runs.
+    assert [c["anchor_runs"] for c in report["candidates"]] == [3, 3, 2, 2, 2, 2]
     polished = report["exploration"]["polished"]
     assert len(polished) == len(polished_from) >= 2
     kept = max((p for p in polished if p["applied"]), key=lambda p: p["objective"])
@@ -226,8 +230,8 @@ def test_exploration_after_extra_candidates_takes_new_seeds(monkeypatch, mixture
     tilted_candidates(monkeypatch)
     seeds_gone_astray(monkeypatch, 2)
     report = Aligner(seed=1, **SMALL).fit(a, b).report_
-    assert [(c["seed"], c["anchor_clusters"]) for c in report["candidates"]] == [
-        (1, 20), (2, 20), (3, 12), (3, 20), (4, 20), (5, 20)]
+    assert [(c["seed"], c["anchor_clusters"], c["anchor_runs"]) for c in report["candidates"]] == [
+        (1, 20, 3), (2, 20, 3), (3, 12, 3), (3, 20, 3), (4, 20, 2), (5, 20, 2)]
     assert report["confidence"]["extra_candidates"] == 2 and 0.5 <= report["exploration"]["agreement"] < 0.9
     assert report["chosen_mini_seed"] in (3, 4, 5) and report["status"] == "ok"
 
@@ -242,6 +246,21 @@ def test_the_extra_schedule_pairs_each_new_seed_with_both_counts():
     assert _extra_schedule({**p, "extra_candidates": 0, "extra_anchor_clusters": 12}) == []
 
 
+def test_explored_candidates_take_their_own_anchor_stage():
+    from vec2vec_fast.methods.mini_ot import SCHEMA, _explore_params
+    from vec2vec_fast.mini import MiniParams
+
+    first = MiniParams(anchor_runs=300, anchor_kmeans_iter=20, anchor_clusters=16)
+    explored = _explore_params(first, {"explore_anchor_runs": 30, "explore_anchor_kmeans_iter": 300})
+    assert (explored.anchor_runs, explored.anchor_kmeans_iter, explored.anchor_clusters) == (30, 300, 16)
+    assert _explore_params(first, {"explore_anchor_runs": 0, "explore_anchor_kmeans_iter": 0}) == first
+    # The defaults: the notebook's anchor stage (30 runs of converged k-means) for the explored candidates, 300 rough
+    # runs for the first ones.
+    defaults = SCHEMA.defaults()
+    assert (defaults["explore_anchor_runs"], defaults["explore_anchor_kmeans_iter"]) == (30, 300)
+    assert (defaults["anchor_runs"], defaults["anchor_kmeans_iter"]) == (300, 20)
+
+
 def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatch, mixture):
     a, b, _, _ = mixture
     # Seed 3's polish ends highest: its map is kept even though another candidate scored best before the polish.
@@ -252,7 +271,7 @@ def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatc
     polished = {p["seed"]: p["objective"] for p in report["exploration"]["polished"]}
     assert 3 in polished and report["chosen_mini_seed"] == 3 and report["exploration"]["kept_seed"] == 3
     assert report["confidence"]["score"] == scores[3]
-    best_scored = max(scores, key=scores.get)
+    best_scored = max((1, 2), key=scores.get)  # of the first candidates, the ones exploring started from
     if best_scored != 3:  # compared with the best-scored candidate, which it agrees with
         assert report["confidence"]["runner_up_score"] == scores[best_scored]
         assert report["confidence"]["agreement"] >= 0.5
@@ -450,6 +469,8 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"extra_candidates": -1}, r"extra_candidates must be in \[0, 1000\]"),
     ({"extra_anchor_clusters": -1}, r"extra_anchor_clusters must be in \[0, 100000\]"),
     ({"explore_candidates": 2.5}, "explore_candidates"),
+    ({"explore_anchor_runs": -1}, r"explore_anchor_runs must be in \[0, 10000\]"),
+    ({"explore_anchor_kmeans_iter": 100_001}, r"explore_anchor_kmeans_iter must be in \[0, 100000\]"),
 ])
 def test_bad_parameters_name_the_value(params, match):
     with pytest.raises((TypeError, ValueError), match=match):
@@ -459,7 +480,7 @@ def test_bad_parameters_name_the_value(params, match):
 # --- the command line -------------------------------------------------------------------------------------------
 CLI_SMALL = ["--anchor-runs", "3", "--anchor-subsample", "1500", "--refine1-iterations", "10", "--refine1-sample",
              "300", "--refine2-clusters", "30", "--ot-rows", "2000", "--holdout", "500", "--min-trusted-rows", "1000",
-             "--seed", "1"]
+             "--explore-anchor-runs", "2", "--seed", "1"]
 
 
 def cli(capsys, *argv):

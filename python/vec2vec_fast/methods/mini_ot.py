@@ -22,7 +22,9 @@ confidence, and loud when the score says the fit failed.
 5. When the first candidates agree only in part (they refined into different basins of the transport objective),
    candidates are added up to ``explore_candidates``, each one that agrees with the best-scored one and scores nearly
    as well is polished too, and the polished map with the highest cross-fitted objective is kept, with its own
-   candidate's confidence.
+   candidate's confidence. The added candidates run the notebook's anchor stage (``explore_anchor_runs`` = 30 runs of
+   converged k-means): 300 runs average their way into the same basin seed after seed, fewer runs vary more, and the
+   polish's objective picks the best of them.
 """
 
 from __future__ import annotations
@@ -92,6 +94,12 @@ OT_PARAMS = (
           "tell the basins apart; on USE -> e5-small 4 candidates missed the upper basin on 2 of 3 seeds, 6 found it "
           "on both). Each explored candidate costs a candidate and a polish (about 45 s at 8,000 rows a side); at "
           "most candidates: off", low=0, high=1_000),
+    Param("explore_anchor_runs", int, 30, "explored candidates: anchor runs of mini's anchor stage (the first "
+          "candidates: anchor_runs). Fewer runs give more varied first maps, and the polish's objective picks among "
+          "them: 300 runs land every candidate in the same basin, the lower one on USE -> e5-small (measured, see "
+          "docs/benchmarks.md); 0: anchor_runs", low=0, high=10_000),
+    Param("explore_anchor_kmeans_iter", int, 300, "explored candidates: Lloyd iterations per anchor k-means at most "
+          "(300: to convergence, as the notebook; 0: anchor_kmeans_iter)", low=0, high=100_000),
     Param("progress", bool, False, "draw a progress bar on stderr that names each step (candidate, polish) and why "
           "steps are added (the command line draws it when stderr is a terminal)"),
     Param("min_trusted_rows", int, 5_000, "below this many fitted rows a side the score alone cannot make a fit ok "
@@ -163,15 +171,15 @@ class MiniOTMethod(LinearMethod):
         ot_b = np.sort(rng.choice(len(b_fit), min(p["ot_rows"], len(b_fit)), replace=False))
         rows: list = []
 
-        def candidate(offset: int, why: str = "", clusters: int = 0):
+        def candidate(offset: int, why: str = "", clusters: int = 0, params: MiniParams = mini_params):
             # Offset o runs mini's seeds seed + o * n_seeds ...: no two offsets share a seed (an extra offset is fitted
             # at two anchor-cluster counts, each its own candidate).
             mini_seed = base_seed + offset * p["n_seeds"]
-            params = dataclasses.replace(mini_params, anchor_clusters=clusters) if clusters else mini_params
+            params = dataclasses.replace(params, anchor_clusters=clusters) if clusters else params
             bar.start(f"candidate {len(candidates) + 1} (mini seed {mini_seed}"
                       f"{f', {clusters} anchor clusters' if clusters else ''}{'; ' + why if why else ''})")
             result = fit_mini(a_fit, b_fit, params, seed=mini_seed, n_threads=n_threads)
-            report = {**result.report, "anchor_clusters": params.anchor_clusters}
+            report = {**result.report, "anchor_clusters": params.anchor_clusters, "anchor_runs": params.anchor_runs}
             t = time.perf_counter()
             if not rows:  # every candidate fits the same rows, hence has the same means: preprocess once
                 with threadpool_limits(limits=1, user_api="blas"):  # the same bits at any thread count
@@ -225,8 +233,10 @@ class MiniOTMethod(LinearMethod):
             if exploring:
                 bar.add(p["explore_candidates"] - len(candidates))
                 offset = _next_offset(candidates, base_seed, p["n_seeds"])
+                explore_params = _explore_params(mini_params, p)
                 while len(candidates) < p["explore_candidates"]:
-                    candidates.append(candidate(offset, f"exploring: the first agree at {confidence['agreement']:.2f}"))
+                    candidates.append(candidate(offset, f"exploring: the first agree at {confidence['agreement']:.2f}",
+                                                params=explore_params))
                     offset += 1
                 t = time.perf_counter()
                 explorable = _explorable(candidates, best, x_held)
@@ -255,6 +265,7 @@ class MiniOTMethod(LinearMethod):
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
         if len(candidates) > 1:
             report["candidates"] = [{"seed": c[0].seed, "anchor_clusters": c[2]["anchor_clusters"],
+                                     "anchor_runs": c[2]["anchor_runs"],
                                      "score": c[3].get("score"), "status": c[3]["status"],
                                      "seconds": _candidate_seconds(c[2])}
                                     for c in candidates]
@@ -282,6 +293,13 @@ def _extra_schedule(p: dict) -> list:
     if p["extra_anchor_clusters"] not in (0, p["anchor_clusters"]):
         counts.insert(0, p["extra_anchor_clusters"])
     return [(p["candidates"] + i // len(counts), counts[i % len(counts)]) for i in range(p["extra_candidates"])]
+
+
+def _explore_params(mini_params: MiniParams, p: dict) -> MiniParams:
+    """The explored candidates' mini parameters: the anchor stage of ``explore_anchor_runs`` runs of
+    ``explore_anchor_kmeans_iter`` Lloyd iterations (0: the first candidates' value)."""
+    return dataclasses.replace(mini_params, anchor_runs=p["explore_anchor_runs"] or mini_params.anchor_runs,
+                               anchor_kmeans_iter=p["explore_anchor_kmeans_iter"] or mini_params.anchor_kmeans_iter)
 
 
 def _next_offset(candidates: list, base_seed: int, n_seeds: int) -> int:
