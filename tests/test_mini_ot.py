@@ -209,8 +209,8 @@ def test_partly_agreeing_candidates_are_explored(monkeypatch, mixture, fitted):
     # Four more candidates were fitted; every one that agrees with the best-scored one was polished on the same rows,
     # and the kept map is the polish that ended highest.
     assert [c["seed"] for c in report["candidates"]] == [1, 2, 3, 4, 5, 6]
-    # The explored ones with their own anchor stage (explore_anchor_runs runs), the first two with anchor_runs.
-    assert [c["anchor_runs"] for c in report["candidates"]] == [3, 3, 2, 2, 2, 2]
+    # Every other explored one with its own anchor stage (explore_anchor_runs runs), the rest with anchor_runs.
+    assert [c["anchor_runs"] for c in report["candidates"]] == [3, 3, 2, 3, 2, 3]
     polished = report["exploration"]["polished"]
     assert len(polished) == len(polished_from) >= 2
     kept = max((p for p in polished if p["applied"]), key=lambda p: p["objective"])
@@ -231,7 +231,7 @@ def test_exploration_after_extra_candidates_takes_new_seeds(monkeypatch, mixture
     seeds_gone_astray(monkeypatch, 2)
     report = Aligner(seed=1, **SMALL).fit(a, b).report_
     assert [(c["seed"], c["anchor_clusters"], c["anchor_runs"]) for c in report["candidates"]] == [
-        (1, 20, 3), (2, 20, 3), (3, 12, 3), (3, 20, 3), (4, 20, 2), (5, 20, 2)]
+        (1, 20, 3), (2, 20, 3), (3, 12, 3), (3, 20, 3), (4, 20, 2), (5, 20, 3)]
     assert report["confidence"]["extra_candidates"] == 2 and 0.5 <= report["exploration"]["agreement"] < 0.9
     assert report["chosen_mini_seed"] in (3, 4, 5) and report["status"] == "ok"
 
@@ -251,9 +251,11 @@ def test_explored_candidates_take_their_own_anchor_stage():
     from vec2vec_fast.mini import MiniParams
 
     first = MiniParams(anchor_runs=300, anchor_kmeans_iter=20, anchor_clusters=16)
-    explored = _explore_params(first, {"explore_anchor_runs": 30, "explore_anchor_kmeans_iter": 300})
-    assert (explored.anchor_runs, explored.anchor_kmeans_iter, explored.anchor_clusters) == (30, 300, 16)
-    assert _explore_params(first, {"explore_anchor_runs": 0, "explore_anchor_kmeans_iter": 0}) == first
+    p = {"explore_anchor_runs": 30, "explore_anchor_kmeans_iter": 300}
+    explored = [_explore_params(first, p, k) for k in range(4)]
+    assert [(e.anchor_runs, e.anchor_kmeans_iter, e.anchor_clusters) for e in explored] == [
+        (30, 300, 16), (300, 20, 16), (30, 300, 16), (300, 20, 16)]  # they alternate, starting with their own
+    assert _explore_params(first, {"explore_anchor_runs": 0, "explore_anchor_kmeans_iter": 0}, 0) == first
     # The defaults: the notebook's anchor stage (30 runs of converged k-means) for the explored candidates, 300 rough
     # runs for the first ones.
     defaults = SCHEMA.defaults()
