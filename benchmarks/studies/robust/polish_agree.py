@@ -46,13 +46,9 @@ for seed in seeds:
         cand_seed = by_objective.get(c["objective"], seeds_in_order[0] if len(calls) == 1 else None)
         polished.append({"seed": cand_seed, "index": seeds_in_order.index(cand_seed) if cand_seed in seeds_in_order
                          else None, "objective": c["objective"], "top1": p.top1(c["W"]), "start_top1": p.top1(c["W_in"])})
-    agree = np.ones((len(calls), len(calls)))
-    if x_held is not None:
-        mapped = [x_held @ c["W"] for c in calls]
-        mapped = [m / np.linalg.norm(m, axis=1, keepdims=True) for m in mapped]
-        for i in range(len(calls)):
-            for j in range(i + 1, len(calls)):
-                agree[i, j] = agree[j, i] = float(np.mean(np.sum(mapped[i] * mapped[j], axis=1)))
+    # The method's own agreement arithmetic (it reads each candidate's map at index 1).
+    agree = (mini_ot._agreement_matrix([(None, c["W"]) for c in calls], x_held) if x_held is not None
+             else np.ones((len(calls), len(calls))))
     print(f"{pair} seed {seed}: kept top-1 {p.top1(al.W_):.4f} status {rep['status']} first agreement "
           f"{rep['confidence'].get('agreement', float('nan')):.3f} {len(seeds_in_order)} candidates "
           f"({n_before} before exploring) {seconds:.0f} s", flush=True)
