@@ -20,8 +20,10 @@ MINI_SMALL = {"anchor_runs": 3, "anchor_kmeans_iter": 300, "anchor_subsample": 1
 # min_trusted_rows: these synthetic pairs are checked against their planted maps, so the real-data rule (no "ok" below
 # 5,000 fitted rows a side) is lowered for them; test_few_rows_are_uncertain_by_default checks the rule itself.
 # Explored candidates run 2 anchor runs (the default: 30 converged runs against the first candidates' 300 rough ones),
-# so that the tests can tell them apart.
-SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000, "explore_anchor_runs": 2}
+# so that the tests can tell them apart. One polish per polished candidate (polish_bags=1), so that the tests of
+# exploring count polishes; test_an_exploring_fit_bags_its_kept_polish_over_fold_orders checks the bags.
+SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000, "explore_anchor_runs": 2,
+         "polish_bags": 1}
 
 
 def top1(aligner, a_eval, b_eval):
@@ -365,6 +367,58 @@ def test_the_plain_polish_runs_8_rounds_then_until_the_objective_stalls(mixture)
     assert len(crossfit.report_["polish"]["rounds"]) == 12
 
 
+def test_an_exploring_fit_bags_its_kept_polish_over_fold_orders(monkeypatch, mixture, fitted):
+    from vec2vec_fast.methods import mini_ot
+
+    a, b, a_eval, b_eval = mixture
+    # Candidates that agree (the fitted fixture) converge alike: one polish, whatever polish_bags says.
+    agreeing = Aligner(seed=1, **{**SMALL, "polish_bags": 3}).fit(a, b)
+    np.testing.assert_array_equal(agreeing.W_, fitted.W_)
+    assert "bags" not in agreeing.report_["polish"]
+    original, calls = mini_ot._polish, []
+
+    def recording(rows, W, x_held, p, n_threads, fold_seed=None):
+        out = original(rows, W, x_held, p, n_threads, fold_seed=fold_seed)
+        calls.append((W, fold_seed, out))
+        return out
+
+    def explore(n_threads, bags=3):
+        calls.clear()
+        tilted_candidates(monkeypatch)
+        monkeypatch.setattr(mini_ot, "_polish", recording)
+        return Aligner(seed=1, n_threads=n_threads, **{**SMALL, "polish_bags": bags}).fit(a, b)
+
+    bagged = explore(2)
+    assert "exploration" in bagged.report_
+    # After the explored polishes (round-robin folds), two more of the kept one's start, in two seeded fold orders.
+    assert [c[1] for c in calls[-2:]] == [(1, 9, 1), (1, 9, 2)] and all(c[1] is None for c in calls[:-2])
+    start = calls[-1][0]
+    assert calls[-2][0] is start
+    first = next(c[2] for c in calls[:-2] if c[0] is start)
+    assert first[2] == max(c[2][2] for c in calls[:-2] if c[2][2] is not None)  # the highest objective's start
+    maps = [first[0], calls[-2][2][0], calls[-1][2][0]]
+    assert np.abs(maps[1] - maps[0]).max() > 1e-3 and np.abs(maps[2] - maps[1]).max() > 1e-3  # the folds matter
+    u, _, vt = np.linalg.svd(np.sum(maps, axis=0, dtype=np.float64))
+    np.testing.assert_allclose(bagged.W_, u @ vt, atol=1e-5)  # the polar factor of their sum
+    bags = bagged.report_["polish"]["bags"]
+    assert bags["count"] == bags["tried"] == 3 and min(bags["agreement_with_first"]) > 0.9
+    # polish_bags=1: the first bag alone.
+    np.testing.assert_array_equal(explore(2, bags=1).W_, maps[0])
+    # On this planted map the bags end alike; the average loses nothing. What they buy on real pairs is measured in
+    # docs/benchmarks.md.
+    assert top1(bagged, a_eval, b_eval) >= top1(Aligner(seed=1, **SMALL).fit(a, b), a_eval, b_eval) - 0.01
+    one = explore(1)
+    np.testing.assert_array_equal(one.W_, bagged.W_)  # the same bits at any thread count
+    assert one.report_["polish"]["bags"] == bags
+    # A bag whose polish left the scored map's basin is not averaged in.
+    tilted_candidates(monkeypatch)
+    monkeypatch.setattr(mini_ot, "_polish", lambda rows, W, x_held, p, n_threads, fold_seed=None:
+                        original(rows, W, x_held, p, n_threads, fold_seed) if fold_seed is None
+                        else (W, {"applied": False}, None))
+    alone = Aligner(seed=1, **{**SMALL, "polish_bags": 3}).fit(a, b).report_["polish"]["bags"]
+    assert alone["count"] == 1 and alone["tried"] == 3
+
+
 def test_a_polish_that_moves_away_is_not_kept(monkeypatch, mixture, unpolished):
     # Stands in for a polish that drifts to another map: the scored map, which the confidence vouches for, stays.
     from vec2vec_fast.methods import mini_ot
@@ -468,6 +522,7 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"polish_rounds": -1}, "polish_rounds must be in"),
     ({"polish_folds": 0}, r"polish_folds must be in \[1, 100\]"),
     ({"polish_momentum": 1.0}, r"polish_momentum must be in \[0, 0.9\]"),
+    ({"polish_bags": 0}, r"polish_bags must be in \[1, 100\]"),
     ({"extra_candidates": -1}, r"extra_candidates must be in \[0, 1000\]"),
     ({"extra_anchor_clusters": -1}, r"extra_anchor_clusters must be in \[0, 100000\]"),
     ({"explore_candidates": 2.5}, "explore_candidates"),

@@ -116,6 +116,26 @@ def test_cross_fitted_rounds_place_each_fold_by_the_map_of_the_other_folds():
     np.testing.assert_array_equal(ot_refine(x, z, start, n_threads=2, folds=1, **kw)[0], plain)
 
 
+def test_a_fold_seed_deals_the_rows_into_other_folds():
+    from vec2vec_fast.transport import _folds
+
+    order, slices = _folds(10, 3)
+    assert [order[s].tolist() for s in slices] == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]  # round-robin
+    order, slices = _folds(10, 3, (1, 9, 1))
+    folds = [sorted(order[s].tolist()) for s in slices]
+    assert sorted(sum(folds, [])) == list(range(10)) and [len(f) for f in folds] == [4, 3, 3]
+    assert folds != [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
+    np.testing.assert_array_equal(_folds(10, 3, (1, 9, 1))[0], order)  # seeded
+    x, z, start = two_clouds(3)
+    kw = dict(eps=0.05, max_rounds=2, sweeps=10, tol=-1.0, ridge=1.0, folds=3)
+    # A fold seed is a permutation of the rows under round-robin folds.
+    perm = np.random.default_rng(5).permutation(len(x))
+    seeded = ot_refine(x, z, start, n_threads=2, fold_seed=5, **kw)[0]
+    np.testing.assert_allclose(seeded, ot_refine(x[perm], z, start, n_threads=2, **kw)[0], atol=1e-5)
+    assert np.abs(seeded - ot_refine(x, z, start, n_threads=2, **kw)[0]).max() > 1e-3
+    np.testing.assert_array_equal(ot_refine(x, z, start, n_threads=1, fold_seed=5, **kw)[0], seeded)
+
+
 def test_momentum_extrapolates_each_folds_cross_covariance():
     x, z, start = two_clouds(4)
     kw = dict(eps=0.05, max_rounds=3, sweeps=10, tol=-1.0, ridge=1.0)
