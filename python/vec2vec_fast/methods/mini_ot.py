@@ -80,10 +80,10 @@ OT_PARAMS = (
           "rounds at 0, within 0.3 points; 1 and more overshoot); 0: plain steps", low=0.0, high=0.9),
     Param("polish_bags", int, 3, "when the fit explored (its first candidates agreed below 0.9): the kept map's "
           "polish is run this many times, its rows dealt into the folds in a different seeded order each time, and "
-          "the fitted map is the polar factor of their sum (there the folds alone moved a polish's top-1 by 0.3 to "
-          "1.2 points, and three bags gained 0.4 to 0.7 over the single polish on three real pairs; fits whose first "
-          "candidates agree converge alike, +-0.1, and keep one polish: see docs/benchmarks.md); each bag costs a "
-          "polish; 1: one polish, round-robin folds", low=1, high=100),
+          "the fitted map is the polar factor of their sum (there the folds alone moved a polish's top-1 by up to "
+          "1.2 points, and three bags beat the single polish on 6 of 6 such fits of real pairs, by 0.1 to 0.75; fits "
+          "whose first candidates agree converge alike, +-0.1, and keep one polish: see docs/benchmarks.md); each "
+          "bag costs a polish; 1: one polish, round-robin folds", low=1, high=100),
     Param("candidates", int, 2, "independently seeded fits; the best confidence is kept, and fits that disagree "
           "are a failure", low=1, high=1_000),
     Param("extra_candidates", int, 4, "when the candidates found different maps that score alike (and not below "
@@ -403,11 +403,11 @@ def _bagged(polished: dict, kept: int, W_start: np.ndarray, rows, x_held: np.nda
     dealt into the folds in an order drawn from (seed, 9, bag), and the map is the polar factor of the bags' sum.
 
     Why: in fits that explore, the cross-fitted rounds end where their folds take them. The same start polished with
-    the rows in other orders ended 0.3 to 1.2 points of top-1 apart (MiniLM -> e5-small and USE -> e5-small
-    Wikipedia, MiniLM -> USE WordNet glosses), and the polar factor of three such maps sat 0.4 to 0.7 points above
-    the method's own; where the first candidates agree the polish converges, and bags moved top-1 by 0.1 at most
-    (docs/benchmarks.md). The maps share a start and a basin, so their sum keeps the map and averages the folds'
-    noise out."""
+    the rows in other orders ended up to 1.2 points of top-1 apart, and the polar factor of three such maps beat the
+    method's own polish on all six exploring fits measured (four Wikipedia and two WordNet pairs: +0.1 to +0.75
+    points, mean +0.5); where the first candidates agree the polish converges, and bags moved top-1 by 0.1 at most
+    (docs/benchmarks.md, study README seventeenth round). The maps share a start and a basin, so their sum keeps the
+    map and averages the folds' noise out."""
     if p["polish_bags"] < 2 or kept not in polished or polished[kept][2] is None:
         return None
     maps, agreements = [polished[kept][0]], []
