@@ -87,16 +87,15 @@ for name, members in sets.items():
         avg = polar(sum(e["W"] for e in members))
         out[name] = {"n": len(members), "top1": p.top1(avg)}
         print(f"  average of {name} ({len(members)}): top-1 {out[name]['top1']:.4f}", flush=True)
-# The folds' share: the best-objective start polished again with A's rows in another order (row i is in fold
-# i % folds, so a seeded permutation draws other folds).
+# The folds' share: the best-objective start polished again with A's rows dealt into the folds in seeded orders.
 start = by_objective[0]["W_in"]
 refolded = []
 for fold_seed in (1, 2):
-    order = np.random.default_rng(fold_seed).permutation(len(rows[0]))
-    W_out = mini_ot.ot_refine(rows[0][order], rows[1], start, eps=params["ot_eps"],
+    W_out = mini_ot.ot_refine(rows[0], rows[1], start, eps=params["ot_eps"],
                               max_rounds=params["polish_rounds"], sweeps=params["ot_sweeps"], tol=params["ot_tol"],
                               n_threads=1, min_rounds=params["polish_rounds"], ridge=mini_ot.POLISH_RIDGE,
-                              folds=params["polish_folds"], momentum=params["polish_momentum"])[0]
+                              folds=params["polish_folds"], momentum=params["polish_momentum"],
+                              fold_seed=fold_seed)[0]
     refolded.append(W_out)
 out["refolded_top1"] = [p.top1(W) for W in refolded]
 out["refolded_avg_top1"] = p.top1(polar(sum(refolded) + by_objective[0]["W"]))

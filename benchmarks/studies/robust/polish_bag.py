@@ -38,8 +38,7 @@ if not os.path.exists(cache):
     t = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        al = Aligner(seed=seed, n_threads=1, polish_bags=1).fit(p.a_raw[p.h1], p.b_raw[p.h2]) \
-            if "polish_bags" in mini_ot.SCHEMA else Aligner(seed=seed, n_threads=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
+        al = Aligner(seed=seed, n_threads=1, polish_bags=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
     mini_ot._polish = original
     applied = [c for c in calls if c[2] is not None]
     kept = max(range(len(applied)), key=lambda i: applied[i][2])
@@ -54,12 +53,12 @@ print(f"{pair} seed {seed}: kept top-1 {p.top1(c['kept']):.4f} ({c['status']}, f
 maps, out = [], {"pair": pair, "seed": seed, "kept_top1": p.top1(c["kept"]), "start_top1": p.top1(c["start"]),
                  "bag_top1": [], "average_top1": []}
 for k in range(bags):
-    order = np.arange(len(c["x"])) if k == 0 else np.random.default_rng(k).permutation(len(c["x"]))
     t = time.perf_counter()
-    W = mini_ot.ot_refine(c["x"][order], c["z"], c["start"], eps=params["ot_eps"], max_rounds=params["polish_rounds"],
+    W = mini_ot.ot_refine(c["x"], c["z"], c["start"], eps=params["ot_eps"], max_rounds=params["polish_rounds"],
                           sweeps=params["ot_sweeps"], tol=params["ot_tol"], n_threads=1,
                           min_rounds=params["polish_rounds"], ridge=mini_ot.POLISH_RIDGE,
-                          folds=params["polish_folds"], momentum=params["polish_momentum"])[0]
+                          folds=params["polish_folds"], momentum=params["polish_momentum"],
+                          fold_seed=k or None)[0]  # order 0: round-robin, the method's own
     maps.append(W)
     out["bag_top1"].append(p.top1(W))
     out["average_top1"].append(p.top1(orthogonalize(sum(maps))))
