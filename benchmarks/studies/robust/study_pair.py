@@ -84,3 +84,17 @@ def protocol(data_dir, pair):
         a_raw=a_raw, b_raw=b_raw, h1=h1, h2=h2, a=preprocess(a_raw[h1], ma), b=preprocess(b_raw[h2], mb),
         ev_a=ev_a, ev_b=ev_b, mean_b=mb, top1=lambda W: bq.quality(W, ev_a, ev_b)["top1"],
         score=lambda W: score_map(xh, zh, W, np.random.default_rng(8))["score"])
+
+
+def candidate_rows(data_dir, pair, seed):
+    """(protocol, mini-ot's defaults, mini's parameters at mini-ot's candidate settings, A's and B's rows a candidate
+    fits): the protocol's training rows less 2,000 a side, as mini-ot holds them out (a seeded draw of its own)."""
+    from vec2vec_fast.methods.mini_ot import SCHEMA, _MINI_NAMES
+    from vec2vec_fast.mini import MiniParams
+    p = protocol(data_dir, pair)
+    defaults = SCHEMA.defaults()
+    rng = np.random.default_rng([seed, 7])
+    a = p.a[np.sort(rng.choice(len(p.a), len(p.a) - 2000, replace=False))]
+    b = p.b[np.sort(rng.choice(len(p.b), len(p.b) - 2000, replace=False))]
+    print(f"{pair} seed {seed}: {len(a)} / {len(b)} rows fitted", flush=True)
+    return p, defaults, MiniParams(**{k: defaults[k] for k in _MINI_NAMES}), a, b
