@@ -225,6 +225,56 @@ def test_partly_agreeing_candidates_are_explored(monkeypatch, mixture, fitted):
     assert "exploration" not in off.report_ and len(off.report_["candidates"]) == 2
 
 
+def test_quick_first_candidates_that_agree_are_kept(mixture, fitted):
+    """anchor_runs=4 with quick_anchor_runs=3: both quick candidates find the planted map and agree above 0.9, so the
+    fit goes on from them, bit for bit the fit at anchor_runs=3 (``fitted``, whose quick step is off: 30 runs are not
+    fewer than 3)."""
+    a, b, a_eval, b_eval = mixture
+    assert SMALL["anchor_runs"] < Aligner().get_params()["quick_anchor_runs"] == 30  # off in the other tests
+    assert "quick" not in fitted.report_
+    quick = Aligner(seed=1, **{**SMALL, "anchor_runs": 4, "quick_anchor_runs": 3}).fit(a, b)
+    record = quick.report_["quick"]
+    assert record["accepted"] and record["anchor_runs"] == 3 and record["status"] == "ok"
+    assert record["agreement"] >= 0.9 and record["seconds"] > 0
+    assert [c["anchor_runs"] for c in quick.report_["candidates"]] == [3, 3]
+    np.testing.assert_array_equal(quick.W_, fitted.W_)
+    assert quick.report_["status"] == "ok" and top1(quick, a_eval, b_eval) > 0.6
+    assert quick.report_["seconds"]["total"] == pytest.approx(
+        sum(c["seconds"] for c in quick.report_["candidates"]) + quick.report_["seconds"]["polish"])
+
+
+def test_quick_first_candidates_that_fail_are_set_aside(mixture):
+    """B replaced by noise: the quick candidates' best scores "failed", so they are set aside and the first candidates
+    are fitted at anchor_runs, bit for bit the fit without the quick step; their seconds count in the total."""
+    a, b, _, _ = mixture
+    rng = np.random.default_rng(5)
+    noise = rng.multivariate_normal(b.mean(0), np.cov(b.astype(np.float64), rowvar=False), size=len(b))
+    noise = noise.astype(np.float32)
+    with pytest.warns(AlignmentFailedWarning):
+        quick = Aligner(seed=1, **{**SMALL, "quick_anchor_runs": 2}).fit(a, noise)
+    with pytest.warns(AlignmentFailedWarning):
+        plain = Aligner(seed=1, **SMALL).fit(a, noise)
+    record = quick.report_["quick"]
+    assert not record["accepted"] and record["status"] == "failed" and record["anchor_runs"] == 2
+    assert [c["anchor_runs"] for c in quick.report_["candidates"]] == [3, 3]
+    np.testing.assert_array_equal(quick.W_, plain.W_)
+    assert quick.report_["confidence"] == plain.report_["confidence"]
+    assert quick.report_["seconds"]["total"] == pytest.approx(
+        sum(c["seconds"] for c in quick.report_["candidates"]) + quick.report_["seconds"]["polish"]
+        + record["seconds"])
+
+
+def test_quick_first_candidates_that_agree_in_part_are_set_aside(monkeypatch, mixture):
+    """Quick candidates that agree below 0.9 (tilted apart, as on the e5-small pairs) would be explored: they are set
+    aside, and the fit explores from candidates at anchor_runs."""
+    a, b, _, _ = mixture
+    tilted_candidates(monkeypatch)
+    report = Aligner(seed=1, **{**SMALL, "anchor_runs": 4, "quick_anchor_runs": 3}).fit(a, b).report_
+    assert not report["quick"]["accepted"] and report["quick"]["status"] == "ok"
+    assert 0.5 <= report["quick"]["agreement"] < 0.9
+    assert [c["anchor_runs"] for c in report["candidates"]] == [4, 4, 2, 4, 2, 4] and "exploration" in report
+
+
 def test_exploration_after_extra_candidates_takes_new_seeds(monkeypatch, mixture):
     a, b, a_eval, b_eval = mixture
     # The first two go astray; the extras (mini seed 3 at 12 and at 20 clusters) agree, but only in part: candidates
@@ -527,6 +577,7 @@ def test_score_separates_a_planted_map_from_a_random_one(mixture):
     ({"extra_anchor_clusters": -1}, r"extra_anchor_clusters must be in \[0, 100000\]"),
     ({"explore_candidates": 2.5}, "explore_candidates"),
     ({"explore_anchor_runs": -1}, r"explore_anchor_runs must be in \[0, 10000\]"),
+    ({"quick_anchor_runs": -1}, r"quick_anchor_runs must be in \[0, 10000\]"),
     ({"explore_anchor_kmeans_iter": 100_001}, r"explore_anchor_kmeans_iter must be in \[0, 100000\]"),
 ])
 def test_bad_parameters_name_the_value(params, match):
