@@ -1,0 +1,30 @@
+"""One mini-ot fit of a directed pair, split as bench_quality.py splits it, printed as one JSON line: top-1 on the
+held-out pairs, status, the confidence's agreement and score, the quick first candidates' record, seconds, whether it
+explored. Usage (repository root): PYTHONPATH=benchmarks/studies/robust python
+benchmarks/studies/robust/quick_first.py DATA_DIR PAIR SEED [PARAMS_JSON] (logs/quick_first.jsonl; study README,
+eighteenth round). PARAMS_JSON '{"anchor_runs": 30, "quick_anchor_runs": 0, "extra_candidates": 0,
+"explore_candidates": 0, "polish_rounds": 0}' fits only the quick pair a default fit would try first."""
+import json
+import sys
+import time
+import warnings
+
+from study_pair import protocol
+
+from vec2vec_fast import Aligner
+
+data, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+extra = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+p = protocol(data, pair)
+t = time.perf_counter()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    al = Aligner(seed=seed, n_threads=1, **extra).fit(p.a_raw[p.h1], p.b_raw[p.h2])
+r = al.report_
+print(json.dumps({"pair": pair, "seed": seed, "extra": extra, "top1": p.top1(al.W_), "status": r["status"],
+                  "quick": r.get("quick"), "agreement": r["confidence"].get("agreement"),
+                  "score": r["confidence"].get("score"), "conf_status": r["confidence"]["status"],
+                  "seconds": r["seconds"]["total"], "wall": time.perf_counter() - t, "explored": "exploration" in r,
+                  "candidates": len(r.get("candidates", [])),
+                  "candidate_seconds": [c["seconds"] for c in r.get("candidates", [])],
+                  "polish_seconds": r["seconds"]["polish"]}), flush=True)
