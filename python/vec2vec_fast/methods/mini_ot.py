@@ -227,11 +227,12 @@ class MiniOTMethod(LinearMethod):
                 for offset in range(p["candidates"]):
                     candidates.append(candidate(offset, f"quick: {quick_runs} anchor runs", params=quick_params))
                 quick = _quick_verdict(candidates, rows[2], quick_runs)
-                if not quick["accepted"]:
+                if not quick["accepted"]:  # set aside: the fit runs as it would have without the quick pair
                     bar.add(p["candidates"])
                     candidates = []
-            for offset in range(0 if quick and quick["accepted"] else p["candidates"]):
-                candidates.append(candidate(offset))
+            if not candidates:
+                for offset in range(p["candidates"]):
+                    candidates.append(candidate(offset))
             extras = _extra_schedule(p)
             x_held = rows[2]
             best = max(range(len(candidates)), key=lambda i: candidates[i][3].get("score", 0.0))
@@ -309,8 +310,9 @@ class MiniOTMethod(LinearMethod):
                 report["candidate_agreement"] = _agreement_matrix(candidates, x_held).round(4).tolist()
         if quick is not None:
             report["quick"] = quick
+        set_aside_seconds = quick["seconds"] if quick is not None and not quick["accepted"] else 0.0
         report["seconds"]["total"] = (sum(_candidate_seconds(c[2]) for c in candidates) + report["seconds"]["polish"]
-                                      + (0.0 if quick is None or quick["accepted"] else quick["seconds"]))
+                                      + set_aside_seconds)
         if confidence["status"] == "failed":
             warnings.warn(AlignmentFailedWarning(failure_message(confidence)), stacklevel=3)
         elif confidence["status"] == "uncertain":
