@@ -161,7 +161,7 @@ def fit_and_score(method: str, seed: int, a_tr: np.ndarray, b_tr: np.ndarray, ev
             "agreement": confidence.get("agreement"), "candidates": report.get("candidates"),
             "candidate_agreement": report.get("candidate_agreement"),
             "polish": _polish_record(report), "exploration": report.get("exploration"),
-            "warned": [str(w.message)[:120] for w in caught]}
+            "quick": report.get("quick"), "warned": [str(w.message)[:120] for w in caught]}
 
 
 def table(records: List[Dict[str, Any]]) -> str:
