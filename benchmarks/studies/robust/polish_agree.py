@@ -1,4 +1,4 @@
-"""When does exploring pay? Runs the default mini-ot fit (it explores when its first candidates agree below 0.9) and
+"""When does exploring pay? Runs the default mini-ot fit (it explores when its first candidates agree below 0.95; 0.9 until stop 34) and
 records every polish: the candidate it started from, its final cross-fitted objective, the polished map's top-1 on the
 held-out pairs, and how well every two polished maps agree on the fit's held-out rows. Then asks of each fit what a
 cheaper rule would have kept: polish the candidates fitted before exploring (the best-scored one and those that agree
@@ -22,9 +22,9 @@ p = protocol(data_dir, pair)
 original, calls = mini_ot._polish, []
 
 
-def recording(rows, W, x_held, params, n_threads):
-    out = original(rows, W, x_held, params, n_threads)
-    calls.append({"W_in": W, "W": out[0], "objective": out[2], "x_held": x_held})
+def recording(rows, W, x_held, params, n_threads, **kw):  # kw: a bag's fold_seed (stop 32)
+    out = original(rows, W, x_held, params, n_threads, **kw)
+    calls.append({"W_in": W, "W": out[0], "objective": out[2], "x_held": x_held, "bag": "fold_seed" in kw})
     return out
 
 
@@ -45,7 +45,8 @@ for seed in seeds:
     for c in calls:
         cand_seed = by_objective.get(c["objective"], seeds_in_order[0] if len(calls) == 1 else None)
         polished.append({"seed": cand_seed, "index": seeds_in_order.index(cand_seed) if cand_seed in seeds_in_order
-                         else None, "objective": c["objective"], "top1": p.top1(c["W"]), "start_top1": p.top1(c["W_in"])})
+                         else None, "objective": c["objective"], "top1": p.top1(c["W"]), "start_top1": p.top1(c["W_in"]),
+                         "bag": c["bag"]})
     # The method's own agreement arithmetic (it reads each candidate's map at index 1).
     agree = (mini_ot._agreement_matrix([(None, c["W"]) for c in calls], x_held) if x_held is not None
              else np.ones((len(calls), len(calls))))

@@ -8,8 +8,7 @@ confidence, and loud when the score says the fit failed.
    it until the transport objective stops improving; :func:`vec2vec_fast.confidence.score_map` scores it on the
    held-out rows.
    The first candidates are fitted first with ``quick_anchor_runs`` (30) anchor runs: when the best of them scores ok
-   and they agree at 0.95 or more (one map, found twice, clearly above the 0.9 below which the fit would explore),
-   the fit goes on from them;
+   and they agree at 0.95 or more (one map, found twice, that the fit would not explore), the fit goes on from them;
    otherwise they are set aside and the first candidates are fitted with the 300 runs, as without the quick step.
 3. The candidate with the best score is kept. ``report_["confidence"]`` holds its score and, with two or more
    candidates, how well it agrees with the others; ``report_["status"]`` is "ok", "uncertain" or "failed" (the score
@@ -23,12 +22,12 @@ confidence, and loud when the score says the fit failed.
    by the map fitted on the other folds, so that the rounds do not overfit their sample) and sped up by
    ``polish_momentum``; the polished map is kept when it agrees with the scored one. ``polish_folds=1`` gives plain
    rounds, 8 at least, then until the objective stops gaining ``ot_tol``.
-5. When the first candidates agree only in part (they refined into different basins of the transport objective),
-   candidates are added up to ``explore_candidates``, each one that agrees with the best-scored one and scores nearly
-   as well is polished too, and the polished map with the highest cross-fitted objective is kept, with its own
-   candidate's confidence. Every other added candidate runs the notebook's anchor stage (``explore_anchor_runs`` = 30
-   runs of converged k-means): 300 runs average their way into the same basin seed after seed, fewer runs vary more,
-   and the polish's objective picks the best of them.
+5. When the first candidates agree below 0.95 (they may have refined into different basins of the transport
+   objective), candidates are added up to ``explore_candidates``, each one that agrees with the best-scored one and
+   scores nearly as well is polished too, and the polished map with the highest cross-fitted objective is kept, with
+   its own candidate's confidence. Every other added candidate runs the notebook's anchor stage
+   (``explore_anchor_runs`` = 30 runs of converged k-means): 300 runs average their way into the same basin seed after
+   seed, fewer runs vary more, and the polish's objective picks the best of them.
 6. When it explored, the kept polish is run ``polish_bags`` times, the rows dealt into its folds in a different
    seeded order each time, and the fitted map is the polar factor of the maps' sum: there, where a polish ends
    depends on its folds, and the average of a few ends higher than most of them.
@@ -82,7 +81,7 @@ OT_PARAMS = (
           "their change since the last round before the polar factors, so that a map far from the fixed point gets "
           "there in fewer rounds (measured on 8 fits of three real pairs: 16 rounds at 0.5 give the top-1 of 32 "
           "rounds at 0, within 0.3 points; 1 and more overshoot); 0: plain steps", low=0.0, high=0.9),
-    Param("polish_bags", int, 3, "when the fit explored (its first candidates agreed below 0.9): the kept map's "
+    Param("polish_bags", int, 3, "when the fit explored (its first candidates agreed below 0.95): the kept map's "
           "polish is run this many times, its rows dealt into the folds in a different seeded order each time, and "
           "the fitted map is the polar factor of their sum (there the folds alone moved a polish's top-1 by up to "
           "1.2 points, and three bags beat the single polish on 6 of 6 such fits of real pairs, by 0.1 to 0.75; fits "
@@ -100,10 +99,10 @@ OT_PARAMS = (
           "where the other does not, either way round (measured on three WordNet pairs; study README, eleventh to "
           "thirteenth rounds); 0 or anchor_clusters: one candidate per new seed, at anchor_clusters", low=0,
           high=100_000),
-    Param("explore_candidates", int, 6, "when the first candidates agree only in part (agreement below "
-          "0.9: they refined into different basins of the transport objective), fit candidates up to this many in "
-          "all, polish each one that agrees with the best-scored one and scores nearly as well, and keep the polished "
-          "map whose cross-fitted transport objective ends highest (measured on three real pairs: the highest "
+    Param("explore_candidates", int, 6, "when the first candidates agree only in part (agreement below 0.95: "
+          "they may have refined into different basins of the transport objective), fit candidates up to this many "
+          "in all, polish each one that agrees with the best-scored one and scores nearly as well, and keep the "
+          "polished map whose cross-fitted transport objective ends highest (measured on three real pairs: the highest "
           "objective was the best top-1 of 6 candidates on each, and a candidate's score before the polish does not "
           "tell the basins apart; on USE -> e5-small 4 candidates missed the upper basin on 2 of 3 seeds, 6 found it "
           "on both). Each explored candidate costs a candidate and a polish (about 45 s at 8,000 rows a side); at "
@@ -116,7 +115,7 @@ OT_PARAMS = (
           "at most (300: to convergence, as the notebook; 0: anchor_kmeans_iter)", low=0, high=100_000),
     Param("quick_anchor_runs", int, 30, "the first candidates are fitted first with this many anchor runs (of "
           "anchor_kmeans_iter Lloyd iterations); when the best of them scores ok and they agree at 0.95 or more "
-          "(they found one map, clearly above the 0.9 below which the fit explores), the fit goes on from them; "
+          "(they found one map, and the fit would not explore), the fit goes on from them; "
           "otherwise they are set aside and the first candidates are fitted with anchor_runs, as they would have "
           "been without this step (a pair agreeing at 0.92 on MiniLM -> e5-small went on and ended 1.8 points low). "
           "Where two models' partitions correspond (MiniLM <-> USE on Wikipedia) the polish ends at the same map "
@@ -155,16 +154,15 @@ RUNNER_UP_RATIO = 0.85  # a different map scoring at least this share of the bes
 # The polished map must be the scored map refined, not a different one: the same test as between candidates (measured
 # on e5 -> MiniLM: a polish from top-1 0.824 to 0.876 agrees with its start at 0.84; different maps agree below 0.4).
 MIN_POLISH_AGREEMENT = MIN_AGREEMENT
-# Candidates that agree at least this well refined into the same basin (measured: 0.90-0.99 on MiniLM <-> USE, where
-# every seed ends within 0.2 points); below it they may not (0.44-0.88 on the e5-small pairs, whose seeds end in
-# basins 4 to 10 points apart), and only the polish tells which basin is best.
-EXPLORE_BELOW = 0.9
-# The quick pair (30 anchor runs) goes on only with a margin above EXPLORE_BELOW: its runs vary more than 300 do, so
-# agreeing just above 0.9 is weaker evidence of one map. Measured at stop 34: every quick pair of MiniLM <-> USE agreed
-# at 0.952-0.994 (20 fits, each as good as its explored fit), the e5-small pairs' at 0.07-0.87, save MiniLM -> e5-small
-# seed 8 at 0.920, which went on and ended 1.8 points below the fit that explores (0.901 against 0.919). Setting a
-# quick pair aside costs time (the first candidates at 300 runs), keeping a wrong one costs top-1.
-QUICK_AGREE_AT_LEAST = 0.95
+# Candidates that agree at least this well found one map, and the fit does not explore; below it they may sit in
+# different basins, and only the polish tells which is best. Measured: MiniLM <-> USE's quick pairs (30 runs) agree at
+# 0.952-0.994, and every seed ends within 0.2 points. 0.9 (stops 22-34) was too low on both kinds of first pair: 300-run
+# candidates average into the same basin seed after seed, so two of them agreeing says little (USE -> e5-small seed 2:
+# 0.904, ended 0.852, exploring 0.958; MiniLM -> e5-small seed 4: 0.917, 0.902, exploring 0.903), and a quick pair at
+# 0.920 (MiniLM -> e5-small seed 8) ended 1.8 points below exploring (0.901 against 0.919). Exploring where it was not
+# needed costs time; not exploring where it was costs top-1.
+EXPLORE_BELOW = 0.95
+QUICK_AGREE_AT_LEAST = EXPLORE_BELOW  # the quick pair goes on exactly when the fit would not explore from it
 POLISH_RIDGE = 1.0  # ridge of the whitened polish, in units of A's mean eigenvalue (measured best of 0.001-3 overall)
 # Every pair gained from 4 to 8 polish rounds; past 8 most have converged, but a map far from the fixed point keeps
 # climbing for 20-30 rounds (e5 -> MiniLM, seed 0: 0.876 after 8, 0.909 after 30) while its objective still gains.
@@ -335,8 +333,8 @@ class MiniOTMethod(LinearMethod):
 
 def _quick_verdict(quick: list, x_held: np.ndarray, runs: int) -> dict:
     """The record of the quick first candidates, and whether the fit goes on from them: the best-scored one scores ok
-    and agrees with the runner-up at QUICK_AGREE_AT_LEAST or more (one map, found twice, clearly above where the fit
-    would explore)."""
+    and agrees with the runner-up at QUICK_AGREE_AT_LEAST or more (one map, found twice, that the fit would not
+    explore)."""
     best = max(range(len(quick)), key=lambda i: quick[i][3].get("score", 0.0))
     agreement = _cross_check(quick, best, x_held)["agreement"]
     status = quick[best][3]["status"]
