@@ -270,7 +270,7 @@ def test_quick_first_candidates_that_agree_in_part_are_set_aside(monkeypatch, mi
     explores from candidates at anchor_runs."""
     a, b, _, _ = mixture
     tilted_candidates(monkeypatch)
-    report = Aligner(seed=1, **{**SMALL, "anchor_runs": 4, "quick_anchor_runs": 3}).fit(a, b).report_
+    report = Aligner(seed=1, **{**SMALL, "quick_anchor_runs": 3}).fit(a, b).report_
     assert not report["quick"]["accepted"] and report["quick"]["status"] == "ok"
     assert 0.5 <= report["quick"]["agreement"] < 0.9
     assert [c["anchor_runs"] for c in report["candidates"]] == [4, 4, 2, 4, 2, 4] and "exploration" in report
@@ -285,7 +285,7 @@ def test_quick_first_candidates_that_agree_below_0_95_are_set_aside(mixture, fit
 
     a, b, _, _ = mixture
     assert mini_ot.EXPLORE_BELOW == mini_ot.QUICK_AGREE_AT_LEAST == 0.95
-    quick = Aligner(seed=1, **{**SMALL, "anchor_runs": 4, "quick_anchor_runs": 3}).fit(a, b)
+    quick = Aligner(seed=1, **{**SMALL, "quick_anchor_runs": 3}).fit(a, b)
     report = quick.report_
     assert 0.9 <= report["quick"]["agreement"] < 0.95 and report["quick"]["status"] == "ok"
     assert not report["quick"]["accepted"] and report["quick"]["agreement_at_least"] == 0.95
@@ -299,7 +299,8 @@ def test_first_candidates_that_agree_below_0_95_explore(mixture):
     0.904 ended at 0.852; explored, 0.958): the fit explores. On the planted mixture candidates of 3 anchor runs agree
     at about 0.93, without any patching."""
     a, b, a_eval, b_eval = mixture
-    report = (explored := Aligner(seed=1, **{**SMALL, "anchor_runs": 3}).fit(a, b)).report_
+    explored = Aligner(seed=1, **{**SMALL, "anchor_runs": 3}).fit(a, b)
+    report = explored.report_
     assert 0.9 <= report["exploration"]["agreement"] < 0.95 and report["exploration"]["agreement_below"] == 0.95
     assert [c["anchor_runs"] for c in report["candidates"]] == [3, 3, 2, 3, 2, 3]
     assert report["status"] == "ok" and top1(explored, a_eval, b_eval) > 0.6

@@ -1,5 +1,5 @@
-"""When does exploring pay? Runs the default mini-ot fit (it explores when its first candidates agree below 0.95; 0.9 until stop 34) and
-records every polish: the candidate it started from, its final cross-fitted objective, the polished map's top-1 on the
+"""When does exploring pay? Runs the default mini-ot fit (it explores when its first candidates agree below 0.95;
+0.9 until stop 34) and records every polish: the candidate it started from, its final cross-fitted objective, the polished map's top-1 on the
 held-out pairs, and how well every two polished maps agree on the fit's held-out rows. Then asks of each fit what a
 cheaper rule would have kept: polish the candidates fitted before exploring (the best-scored one and those that agree
 with it), and explore only if their polished maps disagree (agreement below T) or their objectives differ by more
