@@ -22,9 +22,11 @@ MINI_SMALL = {"anchor_runs": 4, "anchor_kmeans_iter": 300, "anchor_subsample": 1
 # 5,000 fitted rows a side) is lowered for them; test_few_rows_are_uncertain_by_default checks the rule itself.
 # Explored candidates run 2 anchor runs (the default: 30 converged runs against the first candidates' 300 rough ones),
 # so that the tests can tell them apart. One polish per polished candidate (polish_bags=1), so that the tests of
-# exploring count polishes; test_an_exploring_fit_bags_its_kept_polish_over_fold_orders checks the bags.
+# exploring count polishes; test_an_exploring_fit_bags_its_kept_polish_over_fold_orders checks the bags. No reverse
+# candidates (fitted B -> A), so that the candidate lists below are the forward ones; the tests named
+# test_reverse_candidates_* check them.
 SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000, "explore_anchor_runs": 2,
-         "polish_bags": 1}
+         "polish_bags": 1, "reverse_candidates": 0}
 
 
 def top1(aligner, a_eval, b_eval):
@@ -33,13 +35,18 @@ def top1(aligner, a_eval, b_eval):
     return float(np.mean(np.argmax(sims, axis=1) == np.arange(len(a_eval))))
 
 
+def mixture_pair(d_b):
+    """(A rows, unpaired B rows, fresh A rows, their B partners) of a planted 32 -> d_b map."""
+    rng = np.random.default_rng(3)
+    draw, Q = planted_mixture(rng, 32, d_b, spread=1.0)
+    a, b, a_eval = draw(3000), draw(3000) @ Q, draw(1000)
+    return a, b, a_eval, a_eval @ Q
+
+
 @pytest.fixture(scope="module")
 def mixture():
     """Seeded so that mini, alone, fails on it with seed 1 (measured: top-1 0.03) and mini-ot recovers the map."""
-    rng = np.random.default_rng(3)
-    draw, Q = planted_mixture(rng, 32, 32, spread=1.0)
-    a, b, a_eval = draw(3000), draw(3000) @ Q, draw(1000)
-    return a, b, a_eval, a_eval @ Q
+    return mixture_pair(32)
 
 
 @pytest.fixture(scope="module")
@@ -346,6 +353,103 @@ def test_explored_candidates_take_their_own_anchor_stage():
     assert (defaults["anchor_runs"], defaults["anchor_kmeans_iter"]) == (300, 20)
 
 
+@pytest.fixture(scope="module")
+def wider_mixture():
+    """A planted 32 -> 48 map, so that a map fitted the wrong way round cannot pass for one fitted the right way."""
+    return mixture_pair(48)
+
+
+def recorded_mini_calls(monkeypatch):
+    """Every fit_mini call mini-ot makes: (columns of its first input, seed, the result's W), in call order."""
+    from vec2vec_fast.methods import mini_ot
+
+    fit, calls = mini_ot.fit_mini, []
+
+    def recording(X_a, X_b, params, *, seed, n_threads):
+        result = fit(X_a, X_b, params, seed=seed, n_threads=n_threads)
+        calls.append((X_a.shape[1], seed, result.W))
+        return result
+
+    monkeypatch.setattr(mini_ot, "fit_mini", recording)
+    return calls
+
+
+def test_reverse_candidates_join_an_exploring_fit(monkeypatch, wider_mixture):
+    """An exploring fit adds reverse_candidates candidates after the explored ones: mini fitted B -> A with the first
+    candidates' seeds and settings, its map transposed, then refined, scored and (when it agrees) polished as the
+    others. When a reverse candidate's polish ends highest it is kept, and its map is a correct A -> B map."""
+    a, b, a_eval, b_eval = wider_mixture
+    calls = recorded_mini_calls(monkeypatch)
+    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.29, 4: 0.30, 5: 0.31, 6: 0.30, 7: 0.40,
+                                               8: 0.30})
+    from vec2vec_fast.methods import mini_ot
+
+    tilted, starts = mini_ot.ot_refine, []
+
+    def recording_refine(x, z, W, **kw):
+        if "folds" not in kw:  # a candidate's rounds (the polish passes folds)
+            starts.append(W)
+        return tilted(x, z, W, **kw)
+
+    monkeypatch.setattr(mini_ot, "ot_refine", recording_refine)
+    aligner = Aligner(seed=1, **{**SMALL, "reverse_candidates": 2}).fit(a, b)
+    report = aligner.report_
+    assert [(c["seed"], c["reverse"], c["anchor_runs"]) for c in report["candidates"]] == [
+        (1, False, 4), (2, False, 4), (3, False, 2), (4, False, 4), (5, False, 2), (6, False, 4), (1, True, 4),
+        (2, True, 4)]
+    # The last two mini fits ran on B's rows first (48 columns), with the first candidates' seeds; the others on A's.
+    assert [(columns, seed) for columns, seed, _ in calls] == [(32, s) for s in range(1, 7)] + [(48, 1), (48, 2)]
+    # Each candidate's rounds started from its mini map, the reverse ones' transposed.
+    assert len(starts) == 8 and all(starts[k] is calls[k][2] for k in range(6))
+    for k in (6, 7):
+        assert calls[k][2].shape == (48, 32)
+        np.testing.assert_array_equal(starts[k], calls[k][2].T)
+    # Candidate 7 (the first reverse one) was polished and ended highest: it is kept, with its own score.
+    polished = report["exploration"]["polished"]
+    assert any(p["reverse"] and p["seed"] == 1 for p in polished)
+    assert report["exploration"]["kept_reverse"] is True and report["chosen_reverse"] is True
+    assert report["chosen_mini_seed"] == 1
+    assert report["confidence"]["score"] == report["candidates"][6]["score"]
+    # Its means and scales were swapped back with its map: the kept map sends A's fresh rows to their B partners.
+    assert aligner.W_.shape == (32, 48) and top1(aligner, a_eval, b_eval) > 0.6
+    # Same seed, same bits.
+    tilted_candidates(monkeypatch, objectives={1: 0.30, 2: 0.31, 3: 0.29, 4: 0.30, 5: 0.31, 6: 0.30, 7: 0.40, 8: 0.30})
+    again = Aligner(seed=1, **{**SMALL, "reverse_candidates": 2}).fit(a, b)
+    np.testing.assert_array_equal(again.W_, aligner.W_)
+
+
+def test_reverse_candidates_follow_extras_that_found_different_maps(monkeypatch, mixture):
+    """When the forward candidates (first and extra) found different maps, reverse candidates are fitted until two
+    candidates agree: here the two first ones go astray, there are no forward extras, and the two reverse candidates
+    find the planted map and agree."""
+    a, b, a_eval, b_eval = mixture
+    calls = recorded_mini_calls(monkeypatch)
+    seeds_gone_astray(monkeypatch, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlignmentFailedWarning)
+        aligner = Aligner(seed=1, **{**SMALL, "extra_candidates": 0, "reverse_candidates": 2}).fit(a, b)
+    report = aligner.report_
+    assert [(c["seed"], c["reverse"]) for c in report["candidates"]][:4] == [(1, False), (2, False), (1, True),
+                                                                                (2, True)]
+    assert report["confidence"]["extra_candidates"] == 2 and len(calls) == len(report["candidates"])
+    # The two reverse ones agree only in part (below 0.95), so the fit explores with forward candidates of new seeds,
+    # and fits no reverse candidate twice.
+    assert [(c["seed"], c["reverse"]) for c in report["candidates"]][4:] == [(3, False), (4, False)]
+    assert report["status"] == "ok" and report["chosen_reverse"] is True
+    assert np.array(report["candidate_agreement"])[2, 3] > 0.8
+    assert top1(aligner, a_eval, b_eval) > 0.6
+    # With reverse_candidates=0 the same disagreement is a failure, as before.
+    seeds_gone_astray(monkeypatch, 2)
+    with pytest.warns(AlignmentFailedWarning, match="2 independently seeded fits found different maps"):
+        Aligner(seed=1, **{**SMALL, "extra_candidates": 0}).fit(a, b)
+
+
+def test_reverse_candidates_are_on_by_default():
+    from vec2vec_fast.methods.mini_ot import SCHEMA
+
+    assert SCHEMA.defaults()["reverse_candidates"] == 2
+
+
 def test_exploration_keeps_the_highest_polish_with_its_own_confidence(monkeypatch, mixture):
     a, b, _, _ = mixture
     # Seed 3's polish ends highest: its map is kept even though another candidate scored best before the polish.
@@ -619,7 +723,7 @@ def test_bad_parameters_name_the_value(params, match):
 # --- the command line -------------------------------------------------------------------------------------------
 CLI_SMALL = ["--anchor-runs", "3", "--anchor-subsample", "1500", "--refine1-iterations", "10", "--refine1-sample",
              "300", "--refine2-clusters", "30", "--ot-rows", "2000", "--holdout", "500", "--min-trusted-rows", "1000",
-             "--explore-anchor-runs", "2", "--seed", "1"]
+             "--explore-anchor-runs", "2", "--reverse-candidates", "0", "--seed", "1"]
 
 
 def cli(capsys, *argv):
@@ -675,6 +779,11 @@ def test_cli_align_says_how_many_candidates_and_why(monkeypatch, tmp_path, capsy
             "anchor_clusters": 12}
     assert candidates_note(both) == ("; 4 candidates (the first ones found different maps), kept mini seed 3 at 12 "
                                      "anchor clusters")
+    # A candidate fitted B -> A shares its seed with a forward one: the note says which was kept.
+    turned = {"candidates": [{"seed": 1}, {"seed": 2}, {"seed": 1, "reverse": True}], "chosen_mini_seed": 1,
+              "chosen_reverse": True, "anchor_clusters": 20}
+    assert candidates_note(turned) == ("; 3 candidates (the first ones found different maps), kept mini seed 1 "
+                                       "fitted B -> A")
 
 
 def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixture):

@@ -171,8 +171,10 @@ def candidates_note(report: Dict[str, Any]) -> str:
     seed = report.get("chosen_mini_seed")
     if not isinstance(seed, int):
         return f"; {len(candidates)} candidates ({why})"
+    if report.get("chosen_reverse") is True:
+        return f"; {len(candidates)} candidates ({why}), kept mini seed {seed} fitted B -> A"
     # An extra seed is fitted at two anchor-cluster counts: say which one was kept.
     clusters = report.get("anchor_clusters")
-    shared = sum(isinstance(c, dict) and c.get("seed") == seed for c in candidates) > 1
+    shared = sum(isinstance(c, dict) and c.get("seed") == seed and not c.get("reverse") for c in candidates) > 1
     at = f" at {clusters} anchor clusters" if shared and isinstance(clusters, int) else ""
     return f"; {len(candidates)} candidates ({why}), kept mini seed {seed}{at}"

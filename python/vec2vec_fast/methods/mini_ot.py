@@ -15,7 +15,8 @@ confidence, and loud when the score says the fit failed.
    says so, or the candidates found different maps: two unrelated clustered clouds can be matched in many ways,
    two related ones in one). When they found different maps that score alike, up to ``extra_candidates`` more
    candidates are fitted until two agree (new seeds, each with ``extra_anchor_clusters`` anchor clusters and then
-   with ``anchor_clusters``), and the best-scored map two candidates found is kept. "failed" also warns with
+   with ``anchor_clusters``; then ``reverse_candidates`` fitted the other way round, see 7), and the best-scored map
+   two candidates found is kept. "failed" also warns with
    :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
 4. Unless it failed, the kept map gets ``polish_rounds`` more transport rounds on all rows, held-out ones included
    (top-1 grows with the rows the transport sees), cross-fitted in ``polish_folds`` folds (each fold's rows are placed
@@ -31,6 +32,9 @@ confidence, and loud when the score says the fit failed.
 6. When it explored, the kept polish is run ``polish_bags`` times, the rows dealt into its folds in a different
    seeded order each time, and the fitted map is the polar factor of the maps' sum: there, where a polish ends
    depends on its folds, and the average of a few ends higher than most of them.
+7. A reverse candidate is mini fitted B -> A with a first candidate's seed and settings, its map transposed, then
+   refined and scored as the others (A -> B): a pair's two directions find the first correspondence on different
+   seeds, so they widen both the extras' and the exploration's search at the cost of a candidate each.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from .._validation import SeedLike, resolve_seed
 from ..confidence import score_map
 from ..errors import AlignmentFailedWarning, AlignmentUncertainWarning
 from ..linear_map import LinearMap
-from ..mini import SCHEMA as MINI_SCHEMA, MiniParams, fit_mini, training_rows
+from ..mini import SCHEMA as MINI_SCHEMA, MiniParams, MiniResult, fit_mini, training_rows
 from ..procrustes import orthogonalize
 from ..schema import Param, Schema
 from ..transport import ot_refine
@@ -113,6 +117,14 @@ OT_PARAMS = (
           "USE -> e5-small (measured, see docs/benchmarks.md); 0: anchor_runs", low=0, high=10_000),
     Param("explore_anchor_kmeans_iter", int, 300, "the same explored candidates: Lloyd iterations per anchor k-means "
           "at most (300: to convergence, as the notebook; 0: anchor_kmeans_iter)", low=0, high=100_000),
+    Param("reverse_candidates", int, 2, "candidates fitted the other way round: mini on B -> A, its map transposed "
+          "(a semi-orthogonal A -> B map), then an A -> B candidate's rounds and score. They take the first "
+          "candidates' seeds and settings, and are added when the fit explores (after the explored candidates) and "
+          "when the extra candidates still found different maps. Why: a pair's two directions do not fail alike "
+          "(measured: MiniLM -> USE WordNet glosses finds the map on 9 of 10 seeds while USE -> MiniLM seed 0 failed "
+          "with six candidates; on USE -> e5-small seed 4 no forward candidate of six reached the upper basin, one "
+          "reverse candidate of four did; study README, twenty-first round). Each costs a candidate (and a polish "
+          "when it agrees with the best-scored one); 0: off", low=0, high=1_000),
     Param("quick_anchor_runs", int, 30, "the first candidates are fitted first with this many anchor runs (of "
           "anchor_kmeans_iter Lloyd iterations); when the best of them scores ok and they agree at 0.95 or more "
           "(they found one map, and the fit would not explore), the fit goes on from them; "
@@ -179,7 +191,7 @@ class MiniOTMethod(LinearMethod):
         p = {**SCHEMA.defaults(), **self.params}
         base_seed = resolve_seed(seed)
         most = p["candidates"] + p["extra_candidates"]
-        if base_seed + max(most, p["explore_candidates"]) * p["n_seeds"] > 2**64:
+        if base_seed + max(most, p["explore_candidates"], p["reverse_candidates"]) * p["n_seeds"] > 2**64:
             raise ValueError(f"seed={base_seed} leaves no room for candidates={p['candidates']} + "
                              f"extra_candidates={p['extra_candidates']} (or explore_candidates="
                              f"{p['explore_candidates']}) x n_seeds={p['n_seeds']} consecutive seeds")
@@ -198,15 +210,19 @@ class MiniOTMethod(LinearMethod):
         ot_b = np.sort(rng.choice(len(b_fit), min(p["ot_rows"], len(b_fit)), replace=False))
         rows: list = []
 
-        def candidate(offset: int, why: str = "", clusters: int = 0, params: MiniParams = mini_params):
-            # Offset o runs mini's seeds seed + o * n_seeds ...: no two offsets share a seed (an extra offset is fitted
-            # at two anchor-cluster counts, each its own candidate).
+        def candidate(offset: int, why: str = "", clusters: int = 0, params: MiniParams = mini_params,
+                      reverse: bool = False):
+            # Offset o runs mini's seeds seed + o * n_seeds ...: no two offsets share a seed in one direction (an
+            # extra offset is fitted at two anchor-cluster counts, each its own candidate; a reverse candidate takes a
+            # forward one's seed the other way round).
             mini_seed = base_seed + offset * p["n_seeds"]
             params = dataclasses.replace(params, anchor_clusters=clusters) if clusters else params
-            bar.start(f"candidate {len(candidates) + 1} (mini seed {mini_seed}"
+            bar.start(f"candidate {len(candidates) + 1} (mini seed {mini_seed}{', B -> A' if reverse else ''}"
                       f"{f', {clusters} anchor clusters' if clusters else ''}{'; ' + why if why else ''})")
-            result = fit_mini(a_fit, b_fit, params, seed=mini_seed, n_threads=n_threads)
-            report = {**result.report, "anchor_clusters": params.anchor_clusters, "anchor_runs": params.anchor_runs}
+            result = (_turned(fit_mini(b_fit, a_fit, params, seed=mini_seed, n_threads=n_threads)) if reverse
+                      else fit_mini(a_fit, b_fit, params, seed=mini_seed, n_threads=n_threads))
+            report = {**result.report, "anchor_clusters": params.anchor_clusters, "anchor_runs": params.anchor_runs,
+                      "reverse": reverse}
             t = time.perf_counter()
             if not rows:  # every candidate fits the same rows, hence has the same means: preprocess once
                 with threadpool_limits(limits=1, user_api="blas"):  # the same bits at any thread count
@@ -249,10 +265,16 @@ class MiniOTMethod(LinearMethod):
                 # on WordNet glosses: a candidate finds the map or not, seed by seed): more seeds, until two agree.
                 # Not when the score already says the best map found no structure of B (noise, too few rows): no
                 # seed will.
-                while cross["ambiguous"] and candidates[best][3]["status"] != "failed" and len(candidates) < most:
+                # The forward extras first, then the reverse candidates (the other direction may find the map where
+                # this one's partitions do not correspond).
+                schedule = [(offset, clusters, False) for offset, clusters in extras] + [
+                    (offset, 0, True) for offset in range(p["reverse_candidates"])]
+                while (cross["ambiguous"] and candidates[best][3]["status"] != "failed"
+                       and len(candidates) - p["candidates"] < len(schedule)):
                     bar.add(1)
-                    offset, clusters = extras[len(candidates) - p["candidates"]]
-                    candidates.append(candidate(offset, "the first ones found different maps", clusters))
+                    offset, clusters, reverse = schedule[len(candidates) - p["candidates"]]
+                    candidates.append(candidate(offset, "the first ones found different maps", clusters,
+                                                reverse=reverse))
                     best, cross = _confirmed_choice(candidates, x_held)
                 confidence = {**candidates[best][3], **cross, "extra_candidates": len(candidates) - p["candidates"]}
                 if confidence["ambiguous"] and confidence["status"] != "failed":
@@ -270,11 +292,14 @@ class MiniOTMethod(LinearMethod):
             exploring = (polish_rows is not None and p["explore_candidates"] > p["candidates"]
                          and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
             if exploring:
-                bar.add(p["explore_candidates"] - len(candidates))
+                reverse_left = _reverse_offsets_left(candidates, base_seed, p["n_seeds"], p["reverse_candidates"])
+                bar.add(max(0, p["explore_candidates"] - len(candidates)) + len(reverse_left))
                 offset = _next_offset(candidates, base_seed, p["n_seeds"])
                 why = f"exploring: the first agree at {confidence['agreement']:.2f}"
                 for k in range(p["explore_candidates"] - len(candidates)):
                     candidates.append(candidate(offset + k, why, params=_explore_params(mini_params, p, k)))
+                for reverse_offset in reverse_left:
+                    candidates.append(candidate(reverse_offset, why, reverse=True))
                 t = time.perf_counter()
                 explorable = _explorable(candidates, best, x_held)
                 bar.add(len(explorable))
@@ -300,15 +325,17 @@ class MiniOTMethod(LinearMethod):
         if exploring:
             report["exploration"] = {
                 "agreement": first_agreement, "agreement_below": EXPLORE_BELOW, "kept_seed": result.seed,
-                "polished": [{"seed": candidates[i][0].seed, "score": candidates[i][3].get("score"),
-                              "applied": rec["applied"], "objective": objective}
+                "kept_reverse": report["reverse"],
+                "polished": [{"seed": candidates[i][0].seed, "reverse": candidates[i][2]["reverse"],
+                              "score": candidates[i][3].get("score"), "applied": rec["applied"],
+                              "objective": objective}
                              for i, (_, rec, objective) in sorted(polished.items())]}
         report["seconds"]["polish"] = polish_seconds
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
         if len(candidates) > 1:
-            report["candidates"] = [{"seed": c[0].seed, "anchor_clusters": c[2]["anchor_clusters"],
-                                     "anchor_runs": c[2]["anchor_runs"],
+            report["candidates"] = [{"seed": c[0].seed, "reverse": c[2]["reverse"],
+                                     "anchor_clusters": c[2]["anchor_clusters"], "anchor_runs": c[2]["anchor_runs"],
                                      "score": c[3].get("score"), "status": c[3]["status"],
                                      "seconds": _candidate_seconds(c[2])}
                                     for c in candidates]
@@ -326,6 +353,7 @@ class MiniOTMethod(LinearMethod):
                 f"the fitted map may not be usable: {confidence.get('why') or _uncertain_message(confidence)}"),
                 stacklevel=3)
         report["chosen_mini_seed"] = result.seed
+        report["chosen_reverse"] = report["reverse"]  # the kept candidate's mini was fitted B -> A
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         # The seed the user gave: it fixes the hold-out split and every candidate, so it alone reproduces the fit.
         return FitResult(fitted, base_seed, report)
@@ -364,6 +392,21 @@ def _explore_params(mini_params: MiniParams, p: dict, k: int) -> MiniParams:
         return mini_params
     return dataclasses.replace(mini_params, anchor_runs=p["explore_anchor_runs"] or mini_params.anchor_runs,
                                anchor_kmeans_iter=p["explore_anchor_kmeans_iter"] or mini_params.anchor_kmeans_iter)
+
+
+def _turned(swapped: MiniResult) -> MiniResult:
+    """mini's fit of B -> A as an A -> B result: its map transposed (semi-orthogonal either way round), the means and
+    scales swapped back. Both sides' means come from the same arithmetic on the same rows, so they are the forward
+    candidates' means bit for bit, and every candidate's map reads the same preprocessed rows."""
+    return MiniResult(W=np.ascontiguousarray(swapped.W.T), mean_a=swapped.mean_b, mean_b=swapped.mean_a,
+                      seed=swapped.seed, scale_a=swapped.scale_b, scale_b=swapped.scale_a,
+                      report={**swapped.report, "direction": "B -> A, transposed"})
+
+
+def _reverse_offsets_left(candidates: list, base_seed: int, n_seeds: int, count: int) -> list:
+    """The seed offsets 0 .. count - 1 that no reverse candidate has taken yet (the extras may have fitted some)."""
+    done = {(c[0].seed - base_seed) // n_seeds for c in candidates if c[2]["reverse"]}
+    return [offset for offset in range(count) if offset not in done]
 
 
 def _next_offset(candidates: list, base_seed: int, n_seeds: int) -> int:
