@@ -194,7 +194,8 @@ class MiniOTMethod(LinearMethod):
         if base_seed + max(most, p["explore_candidates"], p["reverse_candidates"]) * p["n_seeds"] > 2**64:
             raise ValueError(f"seed={base_seed} leaves no room for candidates={p['candidates']} + "
                              f"extra_candidates={p['extra_candidates']} (or explore_candidates="
-                             f"{p['explore_candidates']}) x n_seeds={p['n_seeds']} consecutive seeds")
+                             f"{p['explore_candidates']}, or reverse_candidates={p['reverse_candidates']}) x "
+                             f"n_seeds={p['n_seeds']} consecutive seeds")
         mini_params = MiniParams(**{k: p[k] for k in _MINI_NAMES})
         rng = np.random.default_rng([base_seed, 7])  # a stream of its own: mini's stays the published one
         a_all = training_rows(X_a, "X_a", p["max_rows"], rng, n_threads)
