@@ -23,10 +23,10 @@ MINI_SMALL = {"anchor_runs": 4, "anchor_kmeans_iter": 300, "anchor_subsample": 1
 # Explored candidates run 2 anchor runs (the default: 30 converged runs against the first candidates' 300 rough ones),
 # so that the tests can tell them apart. One polish per polished candidate (polish_bags=1), so that the tests of
 # exploring count polishes; test_an_exploring_fit_bags_its_kept_polish_over_fold_orders checks the bags. No reverse
-# candidates (fitted B -> A), so that the candidate lists below are the forward ones; the tests named
-# test_reverse_candidates_* check them.
+# candidates (fitted B -> A) and no stochastic ones, so that the candidate lists below are the forward ones; the tests
+# named test_reverse_candidates_* and test_stochastic_candidates_* check them.
 SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000, "explore_anchor_runs": 2,
-         "polish_bags": 1, "reverse_candidates": 0}
+         "polish_bags": 1, "reverse_candidates": 0, "stochastic_candidates": 0}
 
 
 def top1(aligner, a_eval, b_eval):
@@ -444,6 +444,89 @@ def test_reverse_candidates_follow_extras_that_found_different_maps(monkeypatch,
         Aligner(seed=1, **{**SMALL, "extra_candidates": 0}).fit(a, b)
 
 
+def test_stochastic_candidates_refine_the_first_mini_maps_again_before_new_seeds(monkeypatch, mixture):
+    """When the first candidates found different maps, stochastic candidates come first: the first candidates' own
+    mini maps (no new mini fit) refined by stochastic rounds on stochastic_rows rows a side, then by a candidate's
+    rounds, scored and chosen as the others. Here the first two go astray and the two stochastic ones find the planted
+    map and agree, so no new seed is fitted."""
+    from vec2vec_fast.methods import mini_ot
+
+    a, b, a_eval, b_eval = mixture
+    params = {**SMALL, "stochastic_candidates": 2, "stochastic_rounds": 5, "stochastic_rows": 1000}
+
+    def fit(record):
+        calls, thinned = recorded_mini_calls(monkeypatch), []
+        seeds_gone_astray(monkeypatch, 2)
+        real = mini_ot.stochastic_refine
+
+        def recording(x, z, W, **kw):
+            thinned.append((len(x), len(z), W, kw))
+            return real(x, z, W, **kw)
+
+        monkeypatch.setattr(mini_ot, "stochastic_refine", recording)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", AlignmentFailedWarning)
+            aligner = Aligner(seed=1, **params).fit(a, b)
+        record.update(calls=calls, thinned=thinned)
+        return aligner
+
+    record: dict = {}
+    aligner = fit(record)
+    report = aligner.report_
+    assert [(c["seed"], c["reverse"], c["stochastic"]) for c in report["candidates"]] == [
+        (1, False, False), (2, False, False), (1, False, True), (2, False, True)]
+    # Two mini fits only; the stochastic rounds started from them, on 1,000 rows a side, with their own masks.
+    calls, thinned = record["calls"], record["thinned"]
+    assert [seed for _, seed, _ in calls] == [1, 2] and len(thinned) == 2
+    for (rows_x, rows_z, W, kw), (_, _, mini_W) in zip(thinned, calls):
+        assert W is mini_W and (rows_x, rows_z) == (1000, 1000)
+        assert kw["stage_rounds"] == 5 and kw["keep"] == 0.1
+    assert thinned[0][3]["seed"] != thinned[1][3]["seed"]
+    assert report["confidence"]["extra_candidates"] == 2 and report["status"] == "ok"
+    assert report["chosen_stochastic"] is True and report["chosen_mini_seed"] in (1, 2)
+    assert np.array(report["candidate_agreement"])[2, 3] > 0.8
+    assert [h["keep"] for h in report["stochastic_rounds"]] == [0.1, 0.2, 0.4, 0.8]
+    assert top1(aligner, a_eval, b_eval) > 0.6
+    # Same seed, same bits.
+    np.testing.assert_array_equal(fit({}).W_, aligner.W_)
+
+
+def test_stochastic_candidates_join_an_exploring_fit(monkeypatch, mixture):
+    """An exploring fit adds stochastic candidates after the explored (and reverse) ones: the first candidates' mini
+    maps refined again by stochastic rounds, then refined, scored and (when they agree) polished as the others; the
+    one whose polish ends highest is kept."""
+    from vec2vec_fast.methods import mini_ot
+
+    a, b, a_eval, b_eval = mixture
+    calls, thinned = recorded_mini_calls(monkeypatch), []
+    real = mini_ot.stochastic_refine
+    monkeypatch.setattr(mini_ot, "stochastic_refine", lambda x, z, W, **kw: thinned.append(W) or real(x, z, W, **kw))
+    objectives = {1: 0.30, 2: 0.31, 3: 0.29, 4: 0.30, 5: 0.31, 6: 0.30, 7: 0.40, 8: 0.30}
+    tilted_candidates(monkeypatch, objectives=objectives)
+    params = {**SMALL, "stochastic_candidates": 2, "stochastic_rounds": 3, "stochastic_rows": 1000}
+    aligner = Aligner(seed=1, **params).fit(a, b)
+    report = aligner.report_
+    assert [(c["seed"], c["stochastic"]) for c in report["candidates"]] == [(s, False) for s in range(1, 7)] + [
+        (1, True), (2, True)]
+    # Six mini fits, and the stochastic rounds started from the first two's maps.
+    assert [seed for _, seed, _ in calls] == list(range(1, 7))
+    assert len(thinned) == 2 and thinned[0] is calls[0][2] and thinned[1] is calls[1][2]
+    # Candidate 7 (mini seed 1, stochastic) was polished and ended highest: it is kept, with its own score.
+    assert any(p["stochastic"] and p["seed"] == 1 for p in report["exploration"]["polished"])
+    assert report["exploration"]["kept_stochastic"] is True and report["chosen_stochastic"] is True
+    assert report["chosen_mini_seed"] == 1 and report["confidence"]["score"] == report["candidates"][6]["score"]
+    assert report["status"] == "ok" and top1(aligner, a_eval, b_eval) > 0.6
+    # Same seed, same bits.
+    tilted_candidates(monkeypatch, objectives=objectives)
+    np.testing.assert_array_equal(Aligner(seed=1, **params).fit(a, b).W_, aligner.W_)
+
+
+def test_stochastic_candidates_are_on_by_default():
+    from vec2vec_fast.methods.mini_ot import SCHEMA
+
+    assert SCHEMA.defaults()["stochastic_candidates"] == 2
+
+
 def test_reverse_candidates_are_on_by_default():
     from vec2vec_fast.methods.mini_ot import SCHEMA
 
@@ -723,7 +806,7 @@ def test_bad_parameters_name_the_value(params, match):
 # --- the command line -------------------------------------------------------------------------------------------
 CLI_SMALL = ["--anchor-runs", "3", "--anchor-subsample", "1500", "--refine1-iterations", "10", "--refine1-sample",
              "300", "--refine2-clusters", "30", "--ot-rows", "2000", "--holdout", "500", "--min-trusted-rows", "1000",
-             "--explore-anchor-runs", "2", "--reverse-candidates", "0", "--seed", "1"]
+             "--explore-anchor-runs", "2", "--reverse-candidates", "0", "--stochastic-candidates", "0", "--seed", "1"]
 
 
 def cli(capsys, *argv):
@@ -784,6 +867,11 @@ def test_cli_align_says_how_many_candidates_and_why(monkeypatch, tmp_path, capsy
               "chosen_reverse": True, "anchor_clusters": 20}
     assert candidates_note(turned) == ("; 3 candidates (the first ones found different maps), kept mini seed 1 "
                                        "fitted B -> A")
+    # A stochastic candidate shares its seed with the first one it refined: the note says which was kept.
+    rethought = {"candidates": [{"seed": 1}, {"seed": 2}, {"seed": 1, "stochastic": True}], "chosen_mini_seed": 1,
+                 "chosen_stochastic": True, "anchor_clusters": 20}
+    assert candidates_note(rethought) == ("; 3 candidates (the first ones found different maps), kept mini seed 1 "
+                                          "refined by stochastic rounds")
 
 
 def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixture):

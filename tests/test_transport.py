@@ -149,3 +149,76 @@ def test_momentum_extrapolates_each_folds_cross_covariance():
     plain = ot_refine(x, z, start, n_threads=2, momentum=0.5, **kw)[0]
     np.testing.assert_allclose(plain, reference_rounds(x, z, start, folds=1, rounds=3, momentum=0.5, eps=0.05),
                                atol=2e-4)
+
+
+def test_a_thinned_kernel_keeps_each_entry_with_the_given_share_drawn_from_its_seed():
+    from vec2vec_fast.transport import BLOCK_ROWS, _Kernel
+
+    rng = np.random.default_rng(5)
+    mapped = unit_rows(rng.standard_normal((BLOCK_ROWS + 300, 8)).astype(np.float32))  # two blocks
+    z = unit_rows(rng.standard_normal((900, 8)).astype(np.float32))
+
+    def kernel(workers, keep, seed):
+        with ThreadPoolExecutor(workers) as pool:
+            return np.concatenate(_Kernel(pool, mapped, z, 0.5, keep, seed).parts)
+
+    full = kernel(1, 1.0, None)
+    thinned = kernel(1, 0.3, (7,))
+    kept = thinned > 0
+    assert np.all(full > 0) and abs(kept.mean() - 0.3) < 0.01
+    np.testing.assert_array_equal(thinned[kept], full[kept])  # kept entries are the kernel's own
+    np.testing.assert_array_equal(kernel(2, 0.3, (7,)), thinned)  # the same mask at any thread count
+    assert np.mean((kernel(1, 0.3, (8,)) > 0) == kept) < 0.7  # another seed, another mask
+    # Each row's mask is its own: the second block does not repeat the first.
+    assert np.mean(kept[:300] == kept[BLOCK_ROWS:]) < 0.7
+
+
+def escape_problem():
+    """A planted 32-d rotation and a start that holds it only in part (the polar factor of 0.2 Q + 0.8 R, R a random
+    rotation: top-1 0.002), from which the plain rounds stop at a wrong fixed point (measured: top-1 0.047)."""
+    from conftest import planted_mixture
+
+    rng = np.random.default_rng(4)
+    draw, Q = planted_mixture(rng, 32, 32, spread=1.0)
+    a, b, a_eval = draw(3000), draw(3000) @ Q, draw(1000)
+    x, z = unit_rows(a - a.mean(0)), unit_rows(b - b.mean(0))
+    R = random_rotation(np.random.default_rng(100), 32)
+    u, _, vt = np.linalg.svd(0.2 * Q + 0.8 * R)
+    return x, z, (u @ vt).astype(np.float32), a_eval - a.mean(0), a_eval @ Q - b.mean(0)
+
+
+def paired_top1(W, a, b):
+    return float(np.mean(np.argmax(unit_rows(a @ W) @ unit_rows(b).T, axis=1) == np.arange(len(a))))
+
+
+def test_stochastic_rounds_leave_a_wrong_fixed_point_that_plain_rounds_stop_at():
+    from vec2vec_fast.transport import stochastic_refine
+
+    x, z, start, a_eval, b_eval = escape_problem()
+    plain = ot_refine(x, z, start, eps=0.03, max_rounds=12, sweeps=10, tol=1e-4, n_threads=1)[0]
+    W, history = stochastic_refine(x, z, start, eps=0.03, stage_rounds=30, keep=0.1, sweeps=10, seed=(1,),
+                                   n_threads=1)
+    W = ot_refine(x, z, W, eps=0.03, max_rounds=12, sweeps=10, tol=1e-4, n_threads=1)[0]
+    assert paired_top1(start, a_eval, b_eval) < 0.05 and paired_top1(plain, a_eval, b_eval) < 0.2
+    assert paired_top1(W, a_eval, b_eval) > 0.8
+    # One record per share kept, doubling from 0.1 and stopping below 1 (the plain rounds are the last stage).
+    assert [h["keep"] for h in history] == [0.1, 0.2, 0.4, 0.8]
+
+
+def test_stochastic_rounds_have_the_same_bits_at_any_thread_count_and_follow_their_seed():
+    from vec2vec_fast.transport import stochastic_refine
+
+    x, z, start, _, _ = escape_problem()
+    x, z = x[:800], z[:800]
+
+    def run(seed, threads, keep=0.25):
+        return stochastic_refine(x, z, start, eps=0.03, stage_rounds=3, keep=keep, sweeps=10, seed=seed,
+                                 n_threads=threads)
+
+    W1, history = run((2,), 1)
+    np.testing.assert_array_equal(run((2,), 2)[0], W1)
+    assert not np.array_equal(run((3,), 1)[0], W1)
+    assert [h["keep"] for h in history] == [0.25, 0.5]
+    # Nothing to thin: the start comes back untouched.
+    W_same, none = run((2,), 1, keep=1.0)
+    assert none == [] and np.array_equal(W_same, start)

@@ -18,7 +18,8 @@ blocks' partial sums in block order. The bits therefore do not depend on the thr
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -44,17 +45,23 @@ def _run(pool: ThreadPoolExecutor, fn: Callable[[slice], Any], blocks: Sequence[
 class _Kernel:
     """exp((unit(x W) zᵀ - 1) / eps) in row blocks, with the products Sinkhorn and the targets need."""
 
-    def __init__(self, pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray, eps: float):
+    def __init__(self, pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray, eps: float, keep: float = 1.0,
+                 mask_seed: Optional[Sequence[int]] = None):
         self.pool, self.z, self.blocks = pool, z, _blocks(len(mapped))
-        self.parts: List[np.ndarray] = _run(pool, lambda s: self._block(mapped[s], eps), self.blocks)
+        self.parts: List[np.ndarray] = _run(pool, lambda s: self._block(mapped[s], eps, keep, mask_seed, s.start),
+                                            self.blocks)
 
-    def _block(self, rows: np.ndarray, eps: float) -> np.ndarray:
+    def _block(self, rows: np.ndarray, eps: float, keep: float, mask_seed: Optional[Sequence[int]],
+               start: int) -> np.ndarray:
         # exp((S - max_j S) / eps): each row's largest entry is 1, so no row underflows to all zeros however small
         # eps is (the row's factor exp((max_j S - 1) / eps) folds into u and changes neither the plan nor targets).
         k = rows @ self.z.T
         k -= k.max(axis=1, keepdims=True)
         k *= np.float32(1.0 / eps)
-        return np.exp(k, out=k)
+        np.exp(k, out=k)
+        if keep < 1.0:  # each entry kept with probability keep; the block's draw depends on its first row alone
+            k *= np.random.default_rng([*mask_seed, start]).random(k.shape, dtype=np.float32) < keep
+        return k
 
     def times(self, v: np.ndarray) -> np.ndarray:
         """K v."""
@@ -84,11 +91,13 @@ class _Kernel:
 
 
 def sinkhorn_targets(pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray, eps: float, sweeps: int,
-                     v: np.ndarray) -> Tuple[np.ndarray, np.ndarray, float]:
+                     v: np.ndarray, keep: float = 1.0, mask_seed: Optional[Sequence[int]] = None
+                     ) -> Tuple[np.ndarray, np.ndarray, float]:
     """Barycentric targets of the entropic plan between unit rows ``mapped`` and ``z`` (uniform weights), the scaling
-    ``v`` that warm-starts the next call, and the plan's mean cosine (the transport objective, higher is better)."""
+    ``v`` that warm-starts the next call, and the plan's mean cosine (the transport objective, higher is better).
+    ``keep`` < 1: each kernel entry is kept with that probability (a mask drawn from ``mask_seed``), the rest are 0."""
     n, m = len(mapped), len(z)
-    kernel = _Kernel(pool, mapped, z, eps)
+    kernel = _Kernel(pool, mapped, z, eps, keep, mask_seed)
     u = np.ones(n)
     for _ in range(sweeps):
         # Clipped so that float32 copies stay finite: a B row no mapped row comes near (its column underflowed to
@@ -125,23 +134,33 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     previous round), before their polar factors. Why: a map far from the fixed point climbs slowly, by steps in the
     same direction (e5 -> MiniLM, seed 0, 5 folds: top-1 0.890 after 8 rounds, 0.919 after 24); momentum 0.5 reaches
     the top-1 of 32 rounds without it in 16 (8 fits of three real pairs, benchmarks/studies/robust/accel.py)."""
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    z = np.ascontiguousarray(z, dtype=np.float32)
-    W = np.asarray(W, dtype=np.float32)
+    x, z, W = _float32(x, z, W)
     v = np.ones(len(z))
     history: List[Dict[str, float]] = []
+    with _block_pool(n_threads) as pool:
+        x_fit = x if ridge is None else _ridge_whitened(x, ridge)
+        order, slices = _folds(len(x), folds, fold_seed)
+        if len(slices) > 1:  # fold-contiguous copies, so that each fold is a slice
+            x, x_fit = x[order], x_fit[order]
+        W = _rounds(pool, x, x_fit, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
+                    n_threads=n_threads, min_rounds=min_rounds, slices=slices, momentum=momentum)
+    return W, history
+
+
+def _float32(x: np.ndarray, z: np.ndarray, W: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.ascontiguousarray(x, dtype=np.float32), np.ascontiguousarray(z, dtype=np.float32),
+            np.asarray(W, dtype=np.float32))
+
+
+@contextmanager
+def _block_pool(n_threads: int) -> Iterator[ThreadPoolExecutor]:
+    """Python threads for the row blocks, each block's BLAS on one thread (the same bits at any thread count)."""
     pool = ThreadPoolExecutor(max_workers=max(1, n_threads))
     try:
         with threadpool_limits(limits=1, user_api="blas"):
-            x_fit = x if ridge is None else _ridge_whitened(x, ridge)
-            order, slices = _folds(len(x), folds, fold_seed)
-            if len(slices) > 1:  # fold-contiguous copies, so that each fold is a slice
-                x, x_fit = x[order], x_fit[order]
-            W = _rounds(pool, x, x_fit, z, W, v, history, eps=eps, max_rounds=max_rounds, sweeps=sweeps, tol=tol,
-                        n_threads=n_threads, min_rounds=min_rounds, slices=slices, momentum=momentum)
+            yield pool
     finally:  # Ctrl-C: drop the queued blocks rather than finish them
         pool.shutdown(wait=True, cancel_futures=True)
-    return W, history
 
 
 def _ridge_whitened(x: np.ndarray, ridge: float) -> np.ndarray:
@@ -188,6 +207,36 @@ def _rounds(pool: ThreadPoolExecutor, x: np.ndarray, x_fit: np.ndarray, z: np.nd
     return W
 
 
+def stochastic_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, stage_rounds: int, keep: float,
+                      sweeps: int, seed: Sequence[int], n_threads: int) -> Tuple[np.ndarray, List[Dict[str, float]]]:
+    """Transport rounds on a randomly thinned kernel (stochastic dictionary induction, VecMap: Artetxe et al. 2018):
+    each round keeps every entry of the plan's kernel with probability ``keep`` (a fresh mask drawn from ``seed`` and
+    the round), takes the masked plan's barycentric targets and the orthogonal Procrustes map onto them; after
+    ``stage_rounds`` rounds ``keep`` doubles, and the rounds end after the stage below 1 (the plain rounds that follow
+    in the caller are the last stage). Returns the map and one record per stage.
+
+    Why: the plain rounds climb to the nearest fixed point of the transport objective. Where the first map holds
+    only a few right correspondences (WordNet glosses, USE -> MiniLM: mini's first maps at top-1 0.03-0.04) that is
+    a wrong one (top-1 0.08-0.27 after the method's polish), while thinned plans give the map room to move and the
+    right correspondences, which every thinning keeps in part, pull it along: 0.92 and 0.90 after the polish
+    (benchmarks/studies/robust/README.md, twenty-second round). It cannot create a correspondence the start does not
+    hold (MiniLM -> e5-small WordNet, a first map at chance, stays there)."""
+    x, z, W = _float32(x, z, W)
+    v = np.ones(len(z))
+    history: List[Dict[str, float]] = []
+    with _block_pool(n_threads) as pool:
+        step = 0
+        while keep < 1.0 and stage_rounds > 0:
+            for _ in range(stage_rounds):
+                targets, v, objective = sinkhorn_targets(pool, unit_rows(x @ W), z, eps, sweeps, v, keep,
+                                                         (*seed, step))
+                W = procrustes(x, targets, n_threads=n_threads)
+                step += 1
+            history.append({"keep": keep, "objective": objective})
+            keep = min(1.0, 2.0 * keep)
+    return W, history
+
+
 def _folds(n: int, folds: int, seed: Union[int, Sequence[int], None] = None) -> Tuple[np.ndarray, List[slice]]:
     """Rows dealt round-robin into at most ``folds`` folds (fold k: rows k, k + folds, ...; with a seed, the k-th,
     (k + folds)-th ... rows of a permutation drawn from it): the order that makes them fold-contiguous, and each
@@ -199,4 +248,4 @@ def _folds(n: int, folds: int, seed: Union[int, Sequence[int], None] = None) -> 
     return np.concatenate(members), [slice(int(end - len(m)), int(end)) for m, end in zip(members, ends)]
 
 
-__all__ = ["BLOCK_ROWS", "ot_refine", "sinkhorn_targets"]
+__all__ = ["BLOCK_ROWS", "ot_refine", "sinkhorn_targets", "stochastic_refine"]

@@ -173,8 +173,11 @@ def candidates_note(report: Dict[str, Any]) -> str:
         return f"; {len(candidates)} candidates ({why})"
     if report.get("chosen_reverse") is True:
         return f"; {len(candidates)} candidates ({why}), kept mini seed {seed} fitted B -> A"
+    if report.get("chosen_stochastic") is True:
+        return f"; {len(candidates)} candidates ({why}), kept mini seed {seed} refined by stochastic rounds"
     # An extra seed is fitted at two anchor-cluster counts: say which one was kept.
     clusters = report.get("anchor_clusters")
-    shared = sum(isinstance(c, dict) and c.get("seed") == seed and not c.get("reverse") for c in candidates) > 1
+    shared = sum(isinstance(c, dict) and c.get("seed") == seed and not c.get("reverse") and not c.get("stochastic")
+                 for c in candidates) > 1
     at = f" at {clusters} anchor clusters" if shared and isinstance(clusters, int) else ""
     return f"; {len(candidates)} candidates ({why}), kept mini seed {seed}{at}"

@@ -16,7 +16,8 @@ confidence, and loud when the score says the fit failed.
    two related ones in one). When they found different maps that score alike, up to ``extra_candidates`` more
    candidates are fitted until two agree (new seeds, each with ``extra_anchor_clusters`` anchor clusters and then
    with ``anchor_clusters``; then ``reverse_candidates`` fitted the other way round, see 7), and the best-scored map
-   two candidates found is kept. "failed" also warns with
+   two candidates found is kept (the first candidates refined by stochastic rounds come before them, see 8).
+   "failed" also warns with
    :class:`vec2vec_fast.errors.AlignmentFailedWarning`.
 4. Unless it failed, the kept map gets ``polish_rounds`` more transport rounds on all rows, held-out ones included
    (top-1 grows with the rows the transport sees), cross-fitted in ``polish_folds`` folds (each fold's rows are placed
@@ -35,6 +36,10 @@ confidence, and loud when the score says the fit failed.
 7. A reverse candidate is mini fitted B -> A with a first candidate's seed and settings, its map transposed, then
    refined and scored as the others (A -> B): a pair's two directions find the first correspondence on different
    seeds, so they widen both the extras' and the exploration's search at the cost of a candidate each.
+8. A stochastic candidate is a first candidate's mini map refined again with stochastic rounds (VecMap's stochastic
+   dictionary induction: each round's plan on a randomly thinned kernel), then as the others: from a first map with
+   few right correspondences the plain rounds stop at a wrong fixed point, and thinned plans let the map move toward
+   the right one. They come before the extra candidates, and after the reverse ones when the fit explores.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from ..linear_map import LinearMap
 from ..mini import SCHEMA as MINI_SCHEMA, MiniParams, MiniResult, fit_mini, training_rows
 from ..procrustes import orthogonalize
 from ..schema import Param, Schema
-from ..transport import ot_refine
+from ..transport import ot_refine, stochastic_refine
 from ._progress import StepProgress
 from .base import FitResult
 from .linear import LinearMethod
@@ -125,6 +130,23 @@ OT_PARAMS = (
           "with six candidates; on USE -> e5-small seed 4 no forward candidate of six reached the upper basin, one "
           "reverse candidate of four did; study README, twenty-first round). Each costs a candidate (and a polish "
           "when it agrees with the best-scored one); 0: off", low=0, high=1_000),
+    Param("stochastic_candidates", int, 2, "when the first candidates found different maps (before the extra "
+          "candidates) and when the fit explores (after the reverse candidates): the first this many candidates' mini "
+          "maps are refined again with stochastic rounds (each "
+          "round's transport plan on a kernel thinned at random, the share kept doubling from stochastic_keep every "
+          "stochastic_rounds rounds; VecMap's stochastic dictionary induction), each a candidate of its own. Why: "
+          "from a first map with few right correspondences the plain rounds stop at a wrong fixed point, thinned "
+          "plans let the map move (measured: USE -> MiniLM WordNet glosses, two mini seeds whose candidates polish "
+          "to top-1 0.08 and 0.27: 0.92 and 0.90; study README, twenty-second round). Each costs about 120 rounds on "
+          "stochastic_rows rows a side and no new mini fit; 0: off", low=0, high=1_000),
+    Param("stochastic_rounds", int, 30, "stochastic candidates: rounds per share kept (at 10 one of two measured "
+          "starts stayed wrong)", low=1, high=10_000),
+    Param("stochastic_keep", float, 0.1, "stochastic candidates: the share of kernel entries kept in the first "
+          "rounds (doubled every stochastic_rounds rounds; the plain rounds follow once it reaches 1)", above=0.0,
+          high=1.0),
+    Param("stochastic_rows", int, 6_000, "stochastic candidates: rows sampled a side for the stochastic rounds "
+          "(memory 4 stochastic_rows^2 bytes; measured at 3,000 a side a rescued start ended 10 points lower)",
+          low=2, high=40_000),
     Param("quick_anchor_runs", int, 30, "the first candidates are fitted first with this many anchor runs (of "
           "anchor_kmeans_iter Lloyd iterations); when the best of them scores ok and they agree at 0.95 or more "
           "(they found one map, and the fit would not explore), the fit goes on from them; "
@@ -212,25 +234,36 @@ class MiniOTMethod(LinearMethod):
         rows: list = []
 
         def candidate(offset: int, why: str = "", clusters: int = 0, params: MiniParams = mini_params,
-                      reverse: bool = False):
+                      reverse: bool = False, stochastic: bool = False):
             # Offset o runs mini's seeds seed + o * n_seeds ...: no two offsets share a seed in one direction (an
             # extra offset is fitted at two anchor-cluster counts, each its own candidate; a reverse candidate takes a
-            # forward one's seed the other way round).
+            # forward one's seed the other way round). A stochastic candidate refines the first candidate ``offset``'s
+            # mini map again, so it fits no mini of its own.
             mini_seed = base_seed + offset * p["n_seeds"]
             params = dataclasses.replace(params, anchor_clusters=clusters) if clusters else params
             bar.start(f"candidate {len(candidates) + 1} (mini seed {mini_seed}{', B -> A' if reverse else ''}"
-                      f"{f', {clusters} anchor clusters' if clusters else ''}{'; ' + why if why else ''})")
-            result = (_turned(fit_mini(b_fit, a_fit, params, seed=mini_seed, n_threads=n_threads)) if reverse
-                      else fit_mini(a_fit, b_fit, params, seed=mini_seed, n_threads=n_threads))
-            report = {**result.report, "anchor_clusters": params.anchor_clusters, "anchor_runs": params.anchor_runs,
-                      "reverse": reverse}
+                      f"{f', {clusters} anchor clusters' if clusters else ''}"
+                      f"{', stochastic rounds' if stochastic else ''}{'; ' + why if why else ''})")
+            if stochastic:
+                result, _, first_report, _ = candidates[offset]
+                report = {**first_report, "seconds": {}, "stochastic": True}
+            else:
+                result = (_turned(fit_mini(b_fit, a_fit, params, seed=mini_seed, n_threads=n_threads)) if reverse
+                          else fit_mini(a_fit, b_fit, params, seed=mini_seed, n_threads=n_threads))
+                report = {**result.report, "anchor_clusters": params.anchor_clusters,
+                          "anchor_runs": params.anchor_runs, "reverse": reverse, "stochastic": False}
             t = time.perf_counter()
             if not rows:  # every candidate fits the same rows, hence has the same means: preprocess once
                 with threadpool_limits(limits=1, user_api="blas"):  # the same bits at any thread count
                     rows.extend([preprocess(a_fit[ot_a], result.mean_a), preprocess(b_fit[ot_b], result.mean_b),
                                  preprocess(a_all[held_a], result.mean_a), preprocess(b_all[held_b], result.mean_b)])
             x, z, x_held, z_held = rows
-            W, history = ot_refine(x, z, result.W, eps=p["ot_eps"], max_rounds=p["ot_max_rounds"],
+            W = result.W
+            if stochastic:
+                W, report["stochastic_rounds"] = _stochastic_start(x, z, W, p, (base_seed, 10, offset), n_threads)
+                report["seconds"]["stochastic"] = time.perf_counter() - t
+                t = time.perf_counter()
+            W, history = ot_refine(x, z, W, eps=p["ot_eps"], max_rounds=p["ot_max_rounds"],
                                    sweeps=p["ot_sweeps"], tol=p["ot_tol"], n_threads=n_threads)
             report["ot_refinement"] = history
             report["seconds"]["ot_refinement"] = time.perf_counter() - t
@@ -266,16 +299,19 @@ class MiniOTMethod(LinearMethod):
                 # on WordNet glosses: a candidate finds the map or not, seed by seed): more seeds, until two agree.
                 # Not when the score already says the best map found no structure of B (noise, too few rows): no
                 # seed will.
-                # The forward extras first, then the reverse candidates (the other direction may find the map where
-                # this one's partitions do not correspond).
-                schedule = [(offset, clusters, False) for offset, clusters in extras] + [
-                    (offset, 0, True) for offset in range(p["reverse_candidates"])]
+                # The stochastic candidates first (no new mini fit: the first maps may hold the right
+                # correspondences in part), then the forward extras, then the reverse candidates (the other
+                # direction may find the map where this one's partitions do not correspond).
+                schedule = ([(offset, 0, False, True) for offset in range(min(p["stochastic_candidates"],
+                                                                              p["candidates"]))]
+                            + [(offset, clusters, False, False) for offset, clusters in extras]
+                            + [(offset, 0, True, False) for offset in range(p["reverse_candidates"])])
                 while (cross["ambiguous"] and candidates[best][3]["status"] != "failed"
                        and len(candidates) - p["candidates"] < len(schedule)):
                     bar.add(1)
-                    offset, clusters, reverse = schedule[len(candidates) - p["candidates"]]
+                    offset, clusters, reverse, stochastic = schedule[len(candidates) - p["candidates"]]
                     candidates.append(candidate(offset, "the first ones found different maps", clusters,
-                                                reverse=reverse))
+                                                reverse=reverse, stochastic=stochastic))
                     best, cross = _confirmed_choice(candidates, x_held)
                 confidence = {**candidates[best][3], **cross, "extra_candidates": len(candidates) - p["candidates"]}
                 if confidence["ambiguous"] and confidence["status"] != "failed":
@@ -293,14 +329,18 @@ class MiniOTMethod(LinearMethod):
             exploring = (polish_rows is not None and p["explore_candidates"] > p["candidates"]
                          and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
             if exploring:
-                reverse_left = _reverse_offsets_left(candidates, base_seed, p["n_seeds"], p["reverse_candidates"])
-                bar.add(max(0, p["explore_candidates"] - len(candidates)) + len(reverse_left))
+                reverse_left = _offsets_left(candidates, base_seed, p["n_seeds"], p["reverse_candidates"], "reverse")
+                stochastic_left = _offsets_left(candidates, base_seed, p["n_seeds"],
+                                                min(p["stochastic_candidates"], p["candidates"]), "stochastic")
+                bar.add(max(0, p["explore_candidates"] - len(candidates)) + len(reverse_left) + len(stochastic_left))
                 offset = _next_offset(candidates, base_seed, p["n_seeds"])
                 why = f"exploring: the first agree at {confidence['agreement']:.2f}"
                 for k in range(p["explore_candidates"] - len(candidates)):
                     candidates.append(candidate(offset + k, why, params=_explore_params(mini_params, p, k)))
                 for reverse_offset in reverse_left:
                     candidates.append(candidate(reverse_offset, why, reverse=True))
+                for first in stochastic_left:
+                    candidates.append(candidate(first, why, stochastic=True))
                 t = time.perf_counter()
                 explorable = _explorable(candidates, best, x_held)
                 bar.add(len(explorable))
@@ -326,8 +366,9 @@ class MiniOTMethod(LinearMethod):
         if exploring:
             report["exploration"] = {
                 "agreement": first_agreement, "agreement_below": EXPLORE_BELOW, "kept_seed": result.seed,
-                "kept_reverse": report["reverse"],
+                "kept_reverse": report["reverse"], "kept_stochastic": report["stochastic"],
                 "polished": [{"seed": candidates[i][0].seed, "reverse": candidates[i][2]["reverse"],
+                              "stochastic": candidates[i][2]["stochastic"],
                               "score": candidates[i][3].get("score"), "applied": rec["applied"],
                               "objective": objective}
                              for i, (_, rec, objective) in sorted(polished.items())]}
@@ -335,7 +376,7 @@ class MiniOTMethod(LinearMethod):
         report["rows_used"] = {**report["rows_used"], "held_out_a": len(held_a), "held_out_b": len(held_b)}
         report["params"] = {**dataclasses.asdict(mini_params), **{q.name: p[q.name] for q in OT_PARAMS}}
         if len(candidates) > 1:
-            report["candidates"] = [{"seed": c[0].seed, "reverse": c[2]["reverse"],
+            report["candidates"] = [{"seed": c[0].seed, "reverse": c[2]["reverse"], "stochastic": c[2]["stochastic"],
                                      "anchor_clusters": c[2]["anchor_clusters"], "anchor_runs": c[2]["anchor_runs"],
                                      "score": c[3].get("score"), "status": c[3]["status"],
                                      "seconds": _candidate_seconds(c[2])}
@@ -355,6 +396,7 @@ class MiniOTMethod(LinearMethod):
                 stacklevel=3)
         report["chosen_mini_seed"] = result.seed
         report["chosen_reverse"] = report["reverse"]  # the kept candidate's mini was fitted B -> A
+        report["chosen_stochastic"] = report["stochastic"]  # the kept candidate was refined by stochastic rounds
         fitted = LinearMap(W, result.mean_a, result.mean_b, result.scale_a, result.scale_b)
         # The seed the user gave: it fixes the hold-out split and every candidate, so it alone reproduces the fit.
         return FitResult(fitted, base_seed, report)
@@ -395,6 +437,16 @@ def _explore_params(mini_params: MiniParams, p: dict, k: int) -> MiniParams:
                                anchor_kmeans_iter=p["explore_anchor_kmeans_iter"] or mini_params.anchor_kmeans_iter)
 
 
+def _stochastic_start(x: np.ndarray, z: np.ndarray, W: np.ndarray, p: dict, seed: tuple, n_threads: int):
+    """(map, record): W after :func:`vec2vec_fast.transport.stochastic_refine` on ``stochastic_rows`` rows a side drawn
+    from the candidate's rows (seeded by ``seed``)."""
+    rng = np.random.default_rng([*seed, 0])
+    pick_x = np.sort(rng.choice(len(x), min(p["stochastic_rows"], len(x)), replace=False))
+    pick_z = np.sort(rng.choice(len(z), min(p["stochastic_rows"], len(z)), replace=False))
+    return stochastic_refine(x[pick_x], z[pick_z], W, eps=p["ot_eps"], stage_rounds=p["stochastic_rounds"],
+                             keep=p["stochastic_keep"], sweeps=p["ot_sweeps"], seed=(*seed, 1), n_threads=n_threads)
+
+
 def _turned(swapped: MiniResult) -> MiniResult:
     """mini's fit of B -> A as an A -> B result: its map transposed (semi-orthogonal either way round), the means and
     scales swapped back. Both sides' means come from the same arithmetic on the same rows, so they are the forward
@@ -404,9 +456,10 @@ def _turned(swapped: MiniResult) -> MiniResult:
                       report={**swapped.report, "direction": "B -> A, transposed"})
 
 
-def _reverse_offsets_left(candidates: list, base_seed: int, n_seeds: int, count: int) -> list:
-    """The seed offsets 0 .. count - 1 that no reverse candidate has taken yet (the extras may have fitted some)."""
-    done = {(c[0].seed - base_seed) // n_seeds for c in candidates if c[2]["reverse"]}
+def _offsets_left(candidates: list, base_seed: int, n_seeds: int, count: int, kind: str) -> list:
+    """The seed offsets 0 .. count - 1 that no candidate of ``kind`` ("reverse" or "stochastic") has taken yet (the
+    extras may have fitted some)."""
+    done = {(c[0].seed - base_seed) // n_seeds for c in candidates if c[2][kind]}
     return [offset for offset in range(count) if offset not in done]
 
 
