@@ -302,8 +302,7 @@ class MiniOTMethod(LinearMethod):
                 # The stochastic candidates first (no new mini fit: the first maps may hold the right
                 # correspondences in part), then the forward extras, then the reverse candidates (the other
                 # direction may find the map where this one's partitions do not correspond).
-                schedule = ([(offset, 0, False, True) for offset in range(min(p["stochastic_candidates"],
-                                                                              p["candidates"]))]
+                schedule = ([(offset, 0, False, True) for offset in range(_stochastic_count(p))]
                             + [(offset, clusters, False, False) for offset, clusters in extras]
                             + [(offset, 0, True, False) for offset in range(p["reverse_candidates"])])
                 while (cross["ambiguous"] and candidates[best][3]["status"] != "failed"
@@ -330,8 +329,8 @@ class MiniOTMethod(LinearMethod):
                          and confidence.get("agreement", 1.0) < EXPLORE_BELOW)
             if exploring:
                 reverse_left = _offsets_left(candidates, base_seed, p["n_seeds"], p["reverse_candidates"], "reverse")
-                stochastic_left = _offsets_left(candidates, base_seed, p["n_seeds"],
-                                                min(p["stochastic_candidates"], p["candidates"]), "stochastic")
+                stochastic_left = _offsets_left(candidates, base_seed, p["n_seeds"], _stochastic_count(p),
+                                                "stochastic")
                 bar.add(max(0, p["explore_candidates"] - len(candidates)) + len(reverse_left) + len(stochastic_left))
                 offset = _next_offset(candidates, base_seed, p["n_seeds"])
                 why = f"exploring: the first agree at {confidence['agreement']:.2f}"
@@ -435,6 +434,11 @@ def _explore_params(mini_params: MiniParams, p: dict, k: int) -> MiniParams:
         return mini_params
     return dataclasses.replace(mini_params, anchor_runs=p["explore_anchor_runs"] or mini_params.anchor_runs,
                                anchor_kmeans_iter=p["explore_anchor_kmeans_iter"] or mini_params.anchor_kmeans_iter)
+
+
+def _stochastic_count(p: dict) -> int:
+    """How many stochastic candidates a fit may add: one per first candidate, at most ``stochastic_candidates``."""
+    return min(p["stochastic_candidates"], p["candidates"])
 
 
 def _stochastic_start(x: np.ndarray, z: np.ndarray, W: np.ndarray, p: dict, seed: tuple, n_threads: int):
