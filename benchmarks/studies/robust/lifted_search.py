@@ -15,8 +15,6 @@ import numpy as np
 from pca_subspace import Subspaces
 from scipy.linalg import expm
 
-from vec2vec_fast.knn import knn_mean
-from vec2vec_fast.procrustes import procrustes
 from vec2vec_fast.transport import ot_refine
 
 T = 2
@@ -33,13 +31,8 @@ def main():
     ra, rb = rng.choice(len(s.p.a), n, replace=False), rng.choice(len(s.p.b), n, replace=False)
     xa, xb = s.p.a[ra], s.p.b[rb]
 
-    def lift(R):
-        targets = knn_mean(np.ascontiguousarray(ya @ R, dtype=np.float32), yb, 50, values=s.p.b, metric="cosine",
-                           n_threads=T)
-        return procrustes(s.p.a, targets, n_threads=T)
-
     def f(R):
-        W = lift(R)
+        W = s.first_map(ya, yb, R)
         return ot_refine(xa, xb, W, eps=0.03, max_rounds=1, sweeps=10, tol=-1.0, n_threads=T, min_rounds=1)[1][0][
             "objective"]
 
@@ -64,19 +57,10 @@ def main():
         ends.append((fr, start, R))
         if not lift_all:
             continue
-        W = lift(R)
-        W1, hist = ot_refine(s.p.a[:8000], s.p.b[:8000], W, eps=0.03, max_rounds=12, sweeps=10, tol=1e-4,
-                             n_threads=T)
-        print(f"  lifted: first map {s.p.top1(W):.4f}, after the transport rounds {s.p.top1(W1):.4f} (objective "
-              f"{hist[-1]['objective']:.4f}, score {s.p.score(W1):.4f})", flush=True)
+        s.lift(ya, yb, R, "  lifted")
     if not lift_all:
         fr, start, R = max(ends, key=lambda e: e[0])
-        W = lift(R)
-        W1, hist = ot_refine(s.p.a[:8000], s.p.b[:8000], W, eps=0.03, max_rounds=12, sweeps=10, tol=1e-4,
-                             n_threads=T)
-        print(f"best end, start {start} (f {fr:.4f}, trace {np.trace(R.T @ Ro) / k:+.3f}) lifted: first map "
-              f"{s.p.top1(W):.4f}, after the transport rounds {s.p.top1(W1):.4f} (objective "
-              f"{hist[-1]['objective']:.4f}, score {s.p.score(W1):.4f})", flush=True)
+        s.lift(ya, yb, R, f"best end, start {start} (f {fr:.4f}, trace {np.trace(R.T @ Ro) / k:+.3f}) lifted")
 
 
 if __name__ == "__main__":

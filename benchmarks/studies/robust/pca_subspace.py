@@ -72,11 +72,16 @@ class Subspaces:
         yb = (self.p.b @ self.Ub[:, :k] / sb).astype(np.float32)
         return ya, yb, polar(ya.T @ (self.b_true @ self.Ub[:, :k] / sb))
 
-    def lift(self, ya, yb, R, label):
-        t = time.time()
+    def first_map(self, ya, yb, R):
+        """R lifted as mini lifts its anchors: each A row's pseudo-pair the mean of its 50 nearest B rows (cosine) in
+        the projections after R, then orthogonal Procrustes on all rows."""
         targets = knn_mean(np.ascontiguousarray(ya @ R, dtype=np.float32), yb, 50, values=self.p.b, metric="cosine",
                            n_threads=T)
-        W = procrustes(self.p.a, targets, n_threads=T)
+        return procrustes(self.p.a, targets, n_threads=T)
+
+    def lift(self, ya, yb, R, label):
+        t = time.time()
+        W = self.first_map(ya, yb, R)
         W1, history = ot_refine(self.p.a[:8000], self.p.b[:8000], W, eps=0.03, max_rounds=12, sweeps=10, tol=1e-4,
                                 n_threads=T)
         print(f"{label}: first map {self.p.top1(W):.4f}, after the transport rounds {self.p.top1(W1):.4f} (objective "

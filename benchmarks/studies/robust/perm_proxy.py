@@ -16,8 +16,6 @@ from pca_subspace import Subspaces
 from scipy.linalg import expm
 from scipy.optimize import linear_sum_assignment
 
-from vec2vec_fast.knn import knn_mean
-from vec2vec_fast.procrustes import procrustes
 from vec2vec_fast.transport import ot_refine
 
 T = 2
@@ -48,9 +46,7 @@ def main():
         rotations.append((f"random rotation {i}", np.linalg.qr(rng.standard_normal((k, k)))[0]))
     for label, R in rotations:
         t = time.time()
-        targets = knn_mean(np.ascontiguousarray(ya @ R, dtype=np.float32), yb, 50, values=s.p.b, metric="cosine",
-                           n_threads=T)
-        W = procrustes(s.p.a, targets, n_threads=T)
+        W = s.first_map(ya, yb, R)
         W1, hist = ot_refine(xa, xb, W, eps=0.03, max_rounds=rounds, sweeps=10, tol=-1.0, n_threads=T,
                              min_rounds=rounds)
         print(f"{label:32s} trace {np.trace(R.T @ Ro) / k:+.3f}: objective {hist[0]['objective']:.4f} -> "
