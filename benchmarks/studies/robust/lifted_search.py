@@ -15,10 +15,6 @@ import numpy as np
 from pca_subspace import Subspaces
 from scipy.linalg import expm
 
-from vec2vec_fast.transport import ot_refine
-
-T = 2
-
 
 def main():
     data_dir, pair, k, n, evals, sigma0, starts = (sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
@@ -32,9 +28,7 @@ def main():
     xa, xb = s.p.a[ra], s.p.b[rb]
 
     def f(R):
-        W = s.first_map(ya, yb, R)
-        return ot_refine(xa, xb, W, eps=0.03, max_rounds=1, sweeps=10, tol=-1.0, n_threads=T, min_rounds=1)[1][0][
-            "objective"]
+        return s.lifted_objective(ya, yb, R, xa, xb)
 
     print(f"{pair} k={k} n={n}: oracle f {f(Ro):.4f}", flush=True)
     ends = []
