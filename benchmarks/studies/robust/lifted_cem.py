@@ -22,8 +22,7 @@ def main():
     s = Subspaces(data_dir, pair)
     ya, yb, Ro = s.project(k)
     rng = np.random.default_rng(seed)
-    ra, rb = rng.choice(len(s.p.a), n, replace=False), rng.choice(len(s.p.b), n, replace=False)
-    xa, xb = s.p.a[ra], s.p.b[rb]
+    xa, xb = s.sample_rows(n, rng)
     iu = np.triu_indices(k, 1)
 
     def rotation(theta):

@@ -12,8 +12,7 @@ import sys
 import time
 
 import numpy as np
-from pca_subspace import Subspaces
-from scipy.linalg import expm
+from pca_subspace import Subspaces, turned
 
 
 def main():
@@ -24,8 +23,7 @@ def main():
     s = Subspaces(data_dir, pair)
     ya, yb, Ro = s.project(k)
     rng = np.random.default_rng(0)
-    ra, rb = rng.choice(len(s.p.a), n, replace=False), rng.choice(len(s.p.b), n, replace=False)
-    xa, xb = s.p.a[ra], s.p.b[rb]
+    xa, xb = s.sample_rows(n, rng)
 
     def f(R):
         return s.lifted_objective(ya, yb, R, xa, xb)
@@ -37,9 +35,7 @@ def main():
         fr, sigma, t = f(R), sigma0, time.time()
         print(f"start {start}: trace {np.trace(R.T @ Ro) / k:+.3f}, f {fr:.4f}", flush=True)
         for e in range(evals):
-            G = rng.standard_normal((k, k))
-            G -= G.T
-            Rn = R @ expm(sigma * G / np.linalg.norm(G, 2))
+            Rn = turned(R, sigma, rng)
             fn = f(Rn)
             if fn > fr:
                 R, fr, sigma = Rn, fn, min(1.5, sigma * 1.5)

@@ -49,6 +49,13 @@ def polar(m):
     return u @ vt
 
 
+def turned(R, angle, rng):
+    """R turned by a random rotation of ``angle`` radians (its largest principal angle)."""
+    A = rng.standard_normal(R.shape)
+    A -= A.T
+    return R @ expm(A * angle / np.linalg.norm(A, 2))
+
+
 def axes(x):
     """(variances, axes) of x's covariance, largest first."""
     ev, U = np.linalg.eigh(x.T @ x / len(x))
@@ -71,6 +78,11 @@ class Subspaces:
         ya = (self.p.a @ self.Ua[:, :k] / sa).astype(np.float32)
         yb = (self.p.b @ self.Ub[:, :k] / sb).astype(np.float32)
         return ya, yb, polar(ya.T @ (self.b_true @ self.Ub[:, :k] / sb))
+
+    def sample_rows(self, n, rng):
+        """n of A's and n of B's training rows, drawn from rng: the rows a search's objective is computed on."""
+        ra, rb = rng.choice(len(self.p.a), n, replace=False), rng.choice(len(self.p.b), n, replace=False)
+        return self.p.a[ra], self.p.b[rb]
 
     def first_map(self, ya, yb, R):
         """R lifted as mini lifts its anchors: each A row's pseudo-pair the mean of its 50 nearest B rows (cosine) in
@@ -199,9 +211,7 @@ def main():
         ya, yb, Ro = s.project(k)
         rng = np.random.default_rng(1)
         for angle in map(float, args[1:]):
-            A = rng.standard_normal((k, k))
-            A -= A.T
-            R = Ro @ expm(A * angle / np.linalg.norm(A, 2))
+            R = turned(Ro, angle, rng)
             s.lift(ya, yb, R, f"k={k}, oracle turned by {angle} rad (trace(R^T R_oracle)/k "
                               f"{np.trace(R.T @ Ro) / k:.3f})")
     elif mode == "wp":

@@ -12,8 +12,7 @@ import sys
 import time
 
 import numpy as np
-from pca_subspace import Subspaces
-from scipy.linalg import expm
+from pca_subspace import Subspaces, turned
 from scipy.optimize import linear_sum_assignment
 
 from vec2vec_fast.transport import ot_refine
@@ -27,8 +26,7 @@ def main():
     s = Subspaces(data_dir, pair)
     ya, yb, Ro = s.project(k)
     rng = np.random.default_rng(0)
-    ra, rb = rng.choice(len(s.p.a), n, replace=False), rng.choice(len(s.p.b), n, replace=False)
-    xa, xb = s.p.a[ra], s.p.b[rb]
+    xa, xb = s.sample_rows(n, rng)
 
     def signed_perm(perm, signs):
         P = np.zeros((k, k))
@@ -38,9 +36,7 @@ def main():
     r, c = linear_sum_assignment(-np.abs(Ro))
     rotations = [("oracle", Ro), ("nearest signed permutation", signed_perm(c, np.sign(Ro[r, c])))]
     for angle in (0.6, 1.0, 1.4):
-        A = rng.standard_normal((k, k))
-        A -= A.T
-        rotations.append((f"oracle turned {angle}", Ro @ expm(A * angle / np.linalg.norm(A, 2))))
+        rotations.append((f"oracle turned {angle}", turned(Ro, angle, rng)))
     for i in range(n_random):
         rotations.append((f"random signed permutation {i}", signed_perm(rng.permutation(k), rng.choice([-1, 1], k))))
         rotations.append((f"random rotation {i}", np.linalg.qr(rng.standard_normal((k, k)))[0]))

@@ -16,8 +16,7 @@ import sys
 import time
 
 import numpy as np
-from pca_subspace import Subspaces, polar
-from scipy.linalg import expm
+from pca_subspace import Subspaces, polar, turned
 
 
 def plan(xa, xb, R, eps, mask, sweeps=30):
@@ -48,13 +47,6 @@ def stochastic_search(xa, xb, R, eps, p0, stage, rng):
         keep = min(1.0, 2 * keep)
     _, objective = plan(xa, xb, R, eps, None)
     return R, objective
-
-
-def turned(R, angle, rng):
-    """R turned by a random rotation of ``angle`` radians (its largest principal angle)."""
-    A = rng.standard_normal(R.shape)
-    A -= A.T
-    return R @ expm(A * angle / np.linalg.norm(A, 2))
 
 
 def main():
