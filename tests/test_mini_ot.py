@@ -938,6 +938,41 @@ def test_the_choice_among_extra_candidates_prefers_a_map_two_seeds_found():
     assert best == 0 and cross["ambiguous"] and cross["runner_up_score"] == 0.059
 
 
+def test_a_stochastic_candidate_does_not_confirm_its_own_first_candidate():
+    """A stochastic candidate refines its first candidate's own mini map: the two agreeing is one mini fit's map found
+    twice, not two seeds finding one map (measured on a real pair: such a fit was "ok" at top-1 0.06)."""
+    from types import SimpleNamespace
+
+    from vec2vec_fast.methods.mini_ot import _confirmed_choice
+
+    rng = np.random.default_rng(12)
+    x_held = rng.standard_normal((400, 16)).astype(np.float32)
+    maps = [np.linalg.qr(rng.standard_normal((16, 16)))[0].astype(np.float32) for _ in range(2)]
+    refound = (maps[0] + 0.01 * rng.standard_normal(maps[0].shape)).astype(np.float32)
+
+    def candidate(seed, W, score, stochastic=False, reverse=False):
+        report = {"reverse": reverse, "anchor_clusters": 20, "anchor_runs": 300, "stochastic": stochastic}
+        return SimpleNamespace(seed=seed), W, report, {"score": score}
+
+    first = [candidate(3, maps[0], 0.0564), candidate(4, maps[1], 0.0547)]
+    # The first candidate's own stochastic candidate agrees with it, and nothing else does: still two different maps
+    # scoring alike, though the stochastic one is the runner-up by score (the measured case: 0.0553).
+    best, cross = _confirmed_choice(first + [candidate(3, refound, 0.0553, stochastic=True)], x_held)
+    assert best == 0 and cross["ambiguous"] and cross["agreement"] < 0.5 and cross["runner_up_score"] == 0.0547
+    # The same when the stochastic one scores best: compared with the other first candidate, not its own.
+    best, cross = _confirmed_choice(first + [candidate(3, refound, 0.0600, stochastic=True)], x_held)
+    assert best == 2 and cross["ambiguous"] and cross["runner_up_score"] == 0.0547
+    # The other first candidate's stochastic candidate finding map 0 is a second mini fit finding it: confirmed.
+    best, cross = _confirmed_choice(first + [candidate(4, refound, 0.06, stochastic=True)], x_held)
+    assert best == 2 and not cross["ambiguous"] and cross["agreement"] > 0.99
+    # So is a reverse candidate of the same seed (mini fitted B -> A) and an extra one at another cluster count.
+    for other in (candidate(3, refound, 0.06, reverse=True),
+                  (SimpleNamespace(seed=3), refound, {"reverse": False, "anchor_clusters": 12, "anchor_runs": 300},
+                   {"score": 0.06})):
+        best, cross = _confirmed_choice(first + [other], x_held)
+        assert best == 2 and not cross["ambiguous"]
+
+
 def test_a_seed_near_the_top_leaves_room_for_the_explored_candidates(mixture):
     a, b, _, _ = mixture
     # Candidates 0-5 run mini seeds seed .. seed + 5: the top seeds cannot, with exploration on as without.
