@@ -23,10 +23,10 @@ MINI_SMALL = {"anchor_runs": 4, "anchor_kmeans_iter": 300, "anchor_subsample": 1
 # Explored candidates run 2 anchor runs (the default: 30 converged runs against the first candidates' 300 rough ones),
 # so that the tests can tell them apart. One polish per polished candidate (polish_bags=1), so that the tests of
 # exploring count polishes; test_an_exploring_fit_bags_its_kept_polish_over_fold_orders checks the bags. No reverse
-# candidates (fitted B -> A) and no stochastic ones, so that the candidate lists below are the forward ones; the tests
-# named test_reverse_candidates_* and test_stochastic_candidates_* check them.
+# candidates (fitted B -> A), no stochastic ones and no rescue ones, so that the candidate lists below are the forward
+# ones; the tests named test_reverse_candidates_*, test_stochastic_candidates_* and test_rescue_candidates_* check them.
 SMALL = {**MINI_SMALL, "ot_rows": 2000, "holdout": 500, "min_trusted_rows": 1000, "explore_anchor_runs": 2,
-         "polish_bags": 1, "reverse_candidates": 0, "stochastic_candidates": 0}
+         "polish_bags": 1, "reverse_candidates": 0, "stochastic_candidates": 0, "rescue_candidates": 0}
 
 
 def top1(aligner, a_eval, b_eval):
@@ -519,6 +519,56 @@ def test_stochastic_candidates_join_an_exploring_fit(monkeypatch, mixture):
     # Same seed, same bits.
     tilted_candidates(monkeypatch, objectives=objectives)
     np.testing.assert_array_equal(Aligner(seed=1, **params).fit(a, b).W_, aligner.W_)
+
+
+def test_rescue_candidates_refine_the_other_mini_maps_when_every_candidate_disagrees(monkeypatch, mixture):
+    """When every scheduled candidate is spent (stochastic, extra) and they all found different maps, the fit does
+    not fail yet: stochastic rounds from the mini maps that had none (here the extra candidates', mini seed 3 at 12 and
+    20 anchor clusters) find the planted map and agree. Without rescue candidates the same fit fails."""
+    from vec2vec_fast.methods import mini_ot
+
+    a, b, a_eval, b_eval = mixture
+    params = {**SMALL, "stochastic_candidates": 2, "stochastic_rounds": 5, "stochastic_rows": 1000,
+              "extra_candidates": 2, "rescue_candidates": 2}
+    calls, thinned = recorded_mini_calls(monkeypatch), []
+    seeds_gone_astray(monkeypatch, 6)  # the first candidates, their stochastic ones and both extras
+    real = mini_ot.stochastic_refine
+    monkeypatch.setattr(mini_ot, "stochastic_refine", lambda x, z, W, **kw: thinned.append(W) or real(x, z, W, **kw))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlignmentFailedWarning)
+        aligner = Aligner(seed=1, **params).fit(a, b)
+    report = aligner.report_
+    assert [(c["seed"], c["stochastic"], c["anchor_clusters"]) for c in report["candidates"]] == [
+        (1, False, 20), (2, False, 20), (1, True, 20), (2, True, 20), (3, False, 12), (3, False, 20),
+        (3, True, 12), (3, True, 20)]
+    # Four mini fits; the rescues started from the extras' own mini maps.
+    assert [seed for _, seed, _ in calls] == [1, 2, 3, 3] and len(thinned) == 4
+    assert thinned[2] is calls[2][2] and thinned[3] is calls[3][2]
+    assert report["status"] == "ok" and report["chosen_stochastic"] is True and report["chosen_mini_seed"] == 3
+    assert report["confidence"]["extra_candidates"] == 6 and np.array(report["candidate_agreement"])[6, 7] > 0.8
+    assert top1(aligner, a_eval, b_eval) > 0.6
+    # rescue_candidates=0: the six candidates' different maps are a failure, as before.
+    seeds_gone_astray(monkeypatch, 6)
+    with pytest.warns(AlignmentFailedWarning, match="6 independently seeded fits found different maps"):
+        failed = Aligner(seed=1, **{**params, "rescue_candidates": 0}).fit(a, b)
+    assert len(failed.report_["candidates"]) == 6
+
+
+def test_rescue_candidates_start_from_the_best_scored_mini_maps_not_yet_refined_stochastically():
+    from types import SimpleNamespace
+
+    from vec2vec_fast.methods.mini_ot import SCHEMA, _rescue_order
+
+    def candidate(seed, score, stochastic=False, reverse=False, clusters=20):
+        report = {"reverse": reverse, "anchor_clusters": clusters, "anchor_runs": 300, "stochastic": stochastic}
+        return SimpleNamespace(seed=seed), None, report, {"score": score}
+
+    candidates = [candidate(3, 0.056), candidate(4, 0.055), candidate(3, 0.055, stochastic=True),
+                  candidate(5, 0.057, clusters=12), candidate(5, 0.054), candidate(6, 0.059, clusters=12),
+                  candidate(3, 0.0555, reverse=True), candidate(4, 0.053, reverse=True)]
+    # Mini seed 3 (forward, 20 clusters) has its stochastic candidate; seed 4's did not happen yet.
+    assert _rescue_order(candidates) == [5, 3, 6, 1, 4, 7]
+    assert SCHEMA.defaults()["rescue_candidates"] == 4  # on by default
 
 
 def test_stochastic_candidates_are_on_by_default():

@@ -139,6 +139,12 @@ OT_PARAMS = (
           "plans let the map move (measured: USE -> MiniLM WordNet glosses, two mini seeds whose candidates polish "
           "to top-1 0.08 and 0.27: 0.92 and 0.90; study README, twenty-second round). Each costs about 120 rounds on "
           "stochastic_rows rows a side and no new mini fit; 0: off", low=0, high=1_000),
+    Param("rescue_candidates", int, 4, "when every candidate above is spent and they still found different maps "
+          "that score alike (the fit would fail): up to this many more stochastic candidates, from the mini maps that "
+          "have none yet, best-scored first, until two mini fits agree. Why: stochastic rounds find the map from a "
+          "given start only some of the time (measured: USE -> MiniLM WordNet glosses, the fit of seed 2 rescued mini "
+          "seed 3's start, the fit of seed 3 did not, and its ten candidates all found different maps). Only a fit "
+          "that would fail pays for them; 0: off", low=0, high=1_000),
     Param("stochastic_rounds", int, 30, "stochastic candidates: rounds per share kept (at 10 one of two measured "
           "starts stayed wrong)", low=1, high=10_000),
     Param("stochastic_keep", float, 0.1, "stochastic candidates: the share of kernel entries kept in the first "
@@ -237,9 +243,10 @@ class MiniOTMethod(LinearMethod):
                       reverse: bool = False, stochastic: bool = False):
             # Offset o runs mini's seeds seed + o * n_seeds ...: no two offsets share a seed in one direction (an
             # extra offset is fitted at two anchor-cluster counts, each its own candidate; a reverse candidate takes a
-            # forward one's seed the other way round). A stochastic candidate refines the first candidate ``offset``'s
-            # mini map again, so it fits no mini of its own.
-            mini_seed = base_seed + offset * p["n_seeds"]
+            # forward one's seed the other way round). A stochastic candidate refines candidate ``offset``'s mini map
+            # again (the first candidates are candidates 0, 1 ...), so it fits no mini of its own.
+            mini_seed = candidates[offset][0].seed if stochastic else base_seed + offset * p["n_seeds"]
+            reverse = candidates[offset][2]["reverse"] if stochastic else reverse
             params = dataclasses.replace(params, anchor_clusters=clusters) if clusters else params
             bar.start(f"candidate {len(candidates) + 1} (mini seed {mini_seed}{', B -> A' if reverse else ''}"
                       f"{f', {clusters} anchor clusters' if clusters else ''}"
@@ -311,6 +318,14 @@ class MiniOTMethod(LinearMethod):
                     offset, clusters, reverse, stochastic = schedule[len(candidates) - p["candidates"]]
                     candidates.append(candidate(offset, "the first ones found different maps", clusters,
                                                 reverse=reverse, stochastic=stochastic))
+                    best, cross = _confirmed_choice(candidates, x_held)
+                # Every scheduled candidate spent and still different maps: stochastic rounds from the other mini
+                # maps, which find the map from a given start only some of the time (see rescue_candidates).
+                rescues = _rescue_order(candidates)[:p["rescue_candidates"]]
+                while cross["ambiguous"] and candidates[best][3]["status"] != "failed" and rescues:
+                    bar.add(1)
+                    parent = rescues.pop(0)
+                    candidates.append(candidate(parent, "every candidate found a different map", stochastic=True))
                     best, cross = _confirmed_choice(candidates, x_held)
                 confidence = {**candidates[best][3], **cross, "extra_candidates": len(candidates) - p["candidates"]}
                 if confidence["ambiguous"] and confidence["status"] != "failed":
@@ -439,6 +454,14 @@ def _explore_params(mini_params: MiniParams, p: dict, k: int) -> MiniParams:
 def _stochastic_count(p: dict) -> int:
     """How many stochastic candidates a fit may add: one per first candidate, at most ``stochastic_candidates``."""
     return min(p["stochastic_candidates"], p["candidates"])
+
+
+def _rescue_order(candidates: list) -> list:
+    """The candidates whose mini maps no stochastic candidate has refined yet, best-scored first: the rescue
+    candidates' starts (a better score: more of the right correspondences to pull the map along)."""
+    refined = {_lineage(c, i) for i, c in enumerate(candidates) if c[2]["stochastic"]}
+    fresh = [i for i, c in enumerate(candidates) if not c[2]["stochastic"] and _lineage(c, i) not in refined]
+    return sorted(fresh, key=lambda i: -candidates[i][3].get("score", 0.0))
 
 
 def _stochastic_start(x: np.ndarray, z: np.ndarray, W: np.ndarray, p: dict, seed: tuple, n_threads: int):
