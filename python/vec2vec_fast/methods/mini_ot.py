@@ -141,10 +141,10 @@ OT_PARAMS = (
           "stochastic_rows rows a side and no new mini fit; 0: off", low=0, high=1_000),
     Param("rescue_candidates", int, 4, "when every candidate above is spent and they still found different maps "
           "that score alike (the fit would fail): up to this many more stochastic candidates, from the mini maps that "
-          "have none yet, best-scored first, until two mini fits agree. Why: stochastic rounds find the map from a "
-          "given start only some of the time (measured: USE -> MiniLM WordNet glosses, the fit of seed 2 rescued mini "
-          "seed 3's start, the fit of seed 3 did not, and its ten candidates all found different maps). Only a fit "
-          "that would fail pays for them; 0: off", low=0, high=1_000),
+          "have none yet, best-scored first, until two mini fits agree or one scores clearly ahead. Why: stochastic "
+          "rounds find the map from a given start only some of the time (measured: USE -> MiniLM WordNet glosses, "
+          "the fit of seed 2 rescued mini seed 3's start, the fit of seed 3 did not, and its ten candidates all found "
+          "different maps). Only a fit that would fail pays for them; 0: off", low=0, high=1_000),
     Param("stochastic_rounds", int, 30, "stochastic candidates: rounds per share kept (at 10 one of two measured "
           "starts stayed wrong)", low=1, high=10_000),
     Param("stochastic_keep", float, 0.1, "stochastic candidates: the share of kernel entries kept in the first "
