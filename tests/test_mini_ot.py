@@ -9,6 +9,7 @@ import pytest
 
 from conftest import planted_mixture
 from vec2vec_fast import Aligner, AlignmentFailedWarning, AlignmentUncertainWarning
+from vec2vec_fast._numerics import preprocess, unit_rows
 from vec2vec_fast.confidence import score_map
 from vec2vec_fast.methods import DEFAULT
 
@@ -571,6 +572,86 @@ def test_rescue_candidates_start_from_the_best_scored_mini_maps_not_yet_refined_
     assert SCHEMA.defaults()["rescue_candidates"] == 4  # on by default
 
 
+def turned_candidates(monkeypatch, tilt):
+    """Every candidate's refined map is the real one turned by a seeded rotation (the polar factor of I + tilt (G - Gᵀ)
+    for a Gaussian G / sqrt(d); tilt 1.5: two candidates agree at about 0.3, each holding the map in part, top-1
+    about 0.3), and the score rates each one 0.5, "ok": candidates of a fit that fails because they found different
+    maps that score alike, as on e5-small -> MPNet WordNet glosses. The polish is the real one."""
+    from vec2vec_fast import confidence, transport
+    from vec2vec_fast.methods import mini_ot
+
+    refine, score, turned = transport.ot_refine, confidence.score_map, []  # the real ones, also when patched before
+
+    def refine_turned(x, z, W, **kw):
+        if "folds" in kw:  # the polish
+            return refine(x, z, W, **kw)
+        W, history = refine(x, z, W, **kw)
+        d = W.shape[1]
+        g = np.random.default_rng([6, len(turned)]).standard_normal((d, d)) * tilt / np.sqrt(d)
+        u, _, vt = np.linalg.svd(np.eye(d) + g - g.T)
+        turned.append((W @ (u @ vt)).astype(np.float32))
+        return turned[-1], history
+
+    def score_turned(x, z, W, rng):
+        confidence = score(x, z, W, rng)
+        return {**confidence, "score": 0.5, "status": "ok"} if any(W is m for m in turned) else confidence
+
+    monkeypatch.setattr(mini_ot, "ot_refine", refine_turned)
+    monkeypatch.setattr(mini_ot, "score_map", score_turned)
+    return turned
+
+
+RESCUE_SMALL = {**SMALL, "extra_candidates": 0, "stochastic_rounds": 5, "stochastic_rows": 1000}
+
+
+def test_polish_rescue_keeps_the_map_two_candidates_of_a_failed_fit_reach(monkeypatch, mixture):
+    """Two candidates that each hold the planted map in part (top-1 about 0.3) and disagree: the fit would fail. The
+    polish rescue polishes both, refines the polishes by stochastic rounds and polishes again; the two maps meet, and
+    the fit keeps their polar mean as "uncertain" (no held-out score can vouch for it) at the planted map's top-1.
+    Without it (rescue_polishes=0) the same fit fails."""
+    a, b, a_eval, b_eval = mixture
+    turned = turned_candidates(monkeypatch, 1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlignmentFailedWarning)
+        with pytest.warns(AlignmentUncertainWarning, match="reached one map"):
+            aligner = Aligner(seed=1, n_threads=1, **RESCUE_SMALL).fit(a, b)
+    report = aligner.report_
+    assert len(turned) == 2 and report["confidence"]["agreement"] < 0.5
+    b_frame = aligner.output_frame(b_eval)
+    for W in turned:  # what the candidates alone give on fresh pairs
+        mapped = unit_rows(preprocess(a_eval, aligner.mean_a_) @ W)
+        assert np.mean(np.argmax(mapped @ b_frame.T, axis=1) == np.arange(len(b_eval))) < 0.45
+    rescue = report["polish_rescue"]
+    assert rescue["found"] is True and rescue["agreement"] >= 0.5
+    assert [r["candidate"] for r in rescue["rescued"]] in ([0, 1], [1, 0])
+    assert report["status"] == "uncertain" and report["polish"] == {"applied": True, "by": "polish_rescue"}
+    assert top1(aligner, a_eval, b_eval) > 0.6
+    # Same seed, same bits, at any thread count.
+    turned_candidates(monkeypatch, 1.5)
+    with pytest.warns(AlignmentUncertainWarning, match="reached one map"):
+        again = Aligner(seed=1, n_threads=2, **RESCUE_SMALL).fit(a, b)
+    np.testing.assert_array_equal(again.W_, aligner.W_)
+    # rescue_polishes=0: the stop-41 fit, a failure.
+    turned_candidates(monkeypatch, 1.5)
+    with pytest.warns(AlignmentFailedWarning, match="found different maps"):
+        failed = Aligner(seed=1, **{**RESCUE_SMALL, "rescue_polishes": 0}).fit(a, b)
+    assert "polish_rescue" not in failed.report_ and top1(failed, a_eval, b_eval) < 0.45
+
+
+def test_polish_rescue_stays_failed_where_b_holds_no_map(monkeypatch, mixture):
+    """The same disagreeing candidates scored "ok", but B is Gaussian noise with B's mean and covariance: the two
+    rescued maps end apart, and the fit still fails."""
+    a, b, _, _ = mixture
+    rng = np.random.default_rng(4)
+    noise = rng.multivariate_normal(b.mean(0), np.cov(b.astype(np.float64), rowvar=False), len(b)).astype(np.float32)
+    turned_candidates(monkeypatch, 1.5)
+    with pytest.warns(AlignmentFailedWarning, match="found different maps"):
+        aligner = Aligner(seed=1, **RESCUE_SMALL).fit(a, noise)
+    rescue = aligner.report_["polish_rescue"]
+    assert aligner.report_["status"] == "failed" and rescue["found"] is False and rescue["agreement"] < 0.5
+    assert len(rescue["rescued"]) == 2 and "kept" not in rescue
+
+
 def test_stochastic_candidates_are_on_by_default():
     from vec2vec_fast.methods.mini_ot import SCHEMA
 
@@ -788,6 +869,7 @@ def test_b_replaced_by_gaussian_noise_is_flagged(mixture):
     assert aligner.report_["status"] == "failed"
     assert aligner.report_["confidence"]["score"] < 0.01
     assert aligner.report_["polish"] == {"applied": False, "why": "the fit failed"}
+    assert "polish_rescue" not in aligner.report_  # the score says no structure of B was found: nothing to rescue
 
 
 def test_unrelated_inputs_are_flagged(mixture):
@@ -800,6 +882,9 @@ def test_unrelated_inputs_are_flagged(mixture):
     confidence = aligner.report_["confidence"]
     assert aligner.report_["status"] == "failed" and confidence["agreement"] < 0.5
     assert confidence["extra_candidates"] == 4 and len(aligner.report_["candidates"]) == 6
+    # The polish rescue ran (a failure by disagreement) and its two maps, from two unrelated clouds, did not meet.
+    rescue = aligner.report_["polish_rescue"]
+    assert rescue["found"] is False and rescue["agreement"] < 0.5 and len(rescue["polished"]) == 4
 
 
 def test_failure_warning_can_be_made_an_error(mixture):
@@ -937,6 +1022,12 @@ def test_cli_align_says_how_many_candidates_and_why(monkeypatch, tmp_path, capsy
                  "chosen_stochastic": True, "anchor_clusters": 20}
     assert candidates_note(rethought) == ("; 3 candidates (the first ones found different maps), kept mini seed 1 "
                                           "refined by stochastic rounds")
+    # A fit the polish rescue kept says so, whatever its candidate count.
+    rescued = {"candidates": [{"seed": 1}, {"seed": 2}], "chosen_mini_seed": 2,
+               "polish_rescue": {"found": True, "agreement": 0.8591}}
+    assert candidates_note(rescued) == ("; 2 candidates found different maps; rescued: two of their polishes, refined "
+                                        "by stochastic rounds, met at 0.86")
+    assert candidates_note({**rescued, "polish_rescue": {"found": False, "agreement": 0.17}}) == ""
 
 
 def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixture):
@@ -947,6 +1038,23 @@ def test_cli_align_writes_an_uncertain_fit_with_a_warning(tmp_path, capsys, mixt
     status, _, err = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "m.npz", *args)
     assert status == 0 and (tmp_path / "m.npz").exists()
     assert "(uncertain)" in err and "vec2vec-fast: warning: the fitted map may not be usable" in err
+
+
+def test_cli_align_writes_a_rescued_fit_and_says_what_rescued_it(monkeypatch, tmp_path, capsys, mixture):
+    a, b, _, _ = mixture
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    turned_candidates(monkeypatch, 1.5)
+    extra = ["--param", "extra_candidates=0", "--param", "rescue_candidates=0", "--param", "stochastic_rounds=5",
+             "--param", "stochastic_rows=1000"]
+    status, _, err = cli(capsys, "align", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "m.npz", *CLI_SMALL,
+                         *extra)
+    assert status == 0 and (tmp_path / "m.npz").exists()
+    assert "(uncertain); 2 candidates found different maps; rescued: two of their polishes" in err
+    assert "vec2vec-fast: warning: the fitted map may not be usable: the candidates found different maps" in err
+    status, out, _ = cli(capsys, "info", tmp_path / "m.npz")
+    assert "confidence       uncertain" in out and "confidence why   the candidates found different maps" in out
+    assert "polish_rescue.found" in out
 
 
 def test_cli_align_refuses_a_failed_fit_unless_allowed(tmp_path, capsys, mixture):

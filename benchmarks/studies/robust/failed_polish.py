@@ -53,7 +53,7 @@ mini_ot._best_polished = lambda polished, best: best
 t = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    al = Aligner(seed=seed, n_threads=1, polish_bags=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
+    al = Aligner(seed=seed, n_threads=1, polish_bags=1, rescue_polishes=0).fit(p.a_raw[p.h1], p.b_raw[p.h2])
 seconds = time.perf_counter() - t
 rep = al.report_
 cands = rep.get("candidates", [])

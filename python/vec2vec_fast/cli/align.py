@@ -158,8 +158,13 @@ def confidence_note(report: Dict[str, Any]) -> str:
 
 def candidates_note(report: Dict[str, Any]) -> str:
     """'; 6 candidates (the first two agreed at 0.84: explored), kept mini seed 7' when a fit added candidates (they
-    explain why it took minutes), else ''."""
+    explain why it took minutes), what the polish rescue did when it kept a map, else ''."""
     candidates = report.get("candidates")
+    rescue = report.get("polish_rescue")
+    if isinstance(candidates, list) and isinstance(rescue, dict) and rescue.get("found") is True \
+            and isinstance(rescue.get("agreement"), float):
+        return (f"; {len(candidates)} candidates found different maps; rescued: two of their polishes, refined by "
+                f"stochastic rounds, met at {rescue['agreement']:.2f}")
     first = (report.get("params") or {}).get("candidates", 2)  # the fit's own setting, not an assumed 2
     if not isinstance(candidates, list) or not isinstance(first, int) or len(candidates) <= first:
         return ""

@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
                      + (f" on {rows[0]} / {rows[1]} held-out rows" if isinstance(rows, list) and len(rows) == 2
                         else "")
                      + f" (ok >= {confidence.get('ok_at_least')}, failed below {confidence.get('failed_below')})")
+        if isinstance(confidence.get("why"), str):  # e.g. why an ok score is not enough, or what rescued the fit
+            lines.append(f"confidence why   {confidence['why']}")
     seconds = report.get("seconds")
     if isinstance(seconds, dict) and seconds:
         lines.append("seconds          " + ", ".join(f"{k} {_describe(v)}" for k, v in seconds.items()))
