@@ -161,7 +161,8 @@ def fit_and_score(method: str, seed: int, a_tr: np.ndarray, b_tr: np.ndarray, ev
             "agreement": confidence.get("agreement"), "candidates": report.get("candidates"),
             "candidate_agreement": report.get("candidate_agreement"),
             "polish": _polish_record(report), "exploration": report.get("exploration"),
-            "quick": report.get("quick"), "warned": [str(w.message)[:120] for w in caught]}
+            "quick": report.get("quick"), "polish_rescue": report.get("polish_rescue"),
+            "warned": [str(w.message)[:120] for w in caught]}
 
 
 def table(records: List[Dict[str, Any]]) -> str:
@@ -258,7 +259,7 @@ def main() -> int:
             f.write(json.dumps(record) + "\n")
             f.flush()
             shown = {k: v for k, v in record.items() if k not in ("warned", "candidates", "candidate_agreement",
-                                                               "exploration")}
+                                                               "exploration", "polish_rescue")}
             print(json.dumps(shown), flush=True)
     print(table(records))
     print(summary(records))

@@ -146,10 +146,11 @@ OT_PARAMS = (
           "the fit of seed 2 rescued mini seed 3's start, the fit of seed 3 did not, and its ten candidates all found "
           "different maps). Only a fit that would fail pays for them; 0: off", low=0, high=1_000),
     Param("rescue_polishes", int, 4, "when the fit fails because its candidates found different maps that score "
-          "alike: this many best-scored candidates are polished, the two polishes of different mini fits whose "
-          "objectives end highest are refined again by stochastic rounds on the polish rows and polished once more, "
-          "and when those two maps agree the fit keeps the polar factor of their sum, as \"uncertain\" (a map two "
-          "fits reached, whose score cannot be checked on unseen rows). Why: a failed fit's candidates may hold the "
+          "alike: this many best-scored candidates are polished, the polish whose objective ends highest and the "
+          "highest of those that disagree with it are refined again by stochastic rounds on the polish rows and "
+          "polished once more, and when those two maps agree the fit keeps the polar factor of their sum, as "
+          "\"uncertain\" (a map two starts reached, whose score cannot be checked on unseen rows). Why: a failed "
+          "fit's candidates may hold the "
           "map in part, and a polished start holds more of it than a mini map (measured: e5-small -> MPNet WordNet "
           "glosses seed 0 failed at top-1 0.338; two such maps reached 0.771 and 0.780 and agree at 0.86, their sum "
           "0.788; where every candidate is at chance, MPNet -> e5-small, the two ended at chance and agree at 0.17, "
@@ -553,22 +554,26 @@ def _candidate_seconds(report: dict) -> float:
 def _rescuable(candidates: list, best: int, confidence: dict, p: dict) -> bool:
     """Whether the polish rescue runs: the fit failed because its candidates found different maps that score alike
     (not because the score says the best map found no structure of B: no polish finds what no candidate holds), and
-    at least two candidates of different mini fits can be polished."""
+    there are two candidates to polish."""
     return (p["rescue_polishes"] >= 2 and confidence["status"] == "failed" and bool(confidence.get("ambiguous"))
-            and candidates[best][3]["status"] != "failed" and len(_other_fits(candidates, best)) > 0)
+            and candidates[best][3]["status"] != "failed" and len(candidates) > 1)
 
 
 def _polish_rescue(rows: tuple, candidates: list, x_held: np.ndarray, p: dict, n_threads: int, base_seed: int,
                    bar: StepProgress) -> dict:
-    """The record of a failed fit's second look: the ``rescue_polishes`` best-scored candidates polished; from the two
-    polishes of different mini fits that end highest, stochastic rounds on the polish rows and a second polish; found
-    when those two maps agree, and then ``W`` is the polar factor of their sum and ``kept`` the candidate whose rescued
-    map ends higher.
+    """The record of a failed fit's second look: the ``rescue_polishes`` best-scored candidates polished; from the
+    polish that ends highest and the highest of those whose candidate disagrees with its candidate (agreement below
+    MIN_AGREEMENT: another start), stochastic rounds on the polish rows and a second polish; found when those two
+    maps agree, and then ``W`` is the polar factor of their sum and ``kept`` the candidate whose rescued map ends
+    higher.
 
     Why: the candidates of a failed fit may hold the map in part, the polish takes such a start further than the
-    candidate's own rounds, and the stochastic rounds from there further still, from two unrelated starts to one map;
-    where no candidate holds it the two end at different maps (study README, twenty-sixth round). Two mini fits must
-    reach it, as in the candidates' own rule: one map found once is not told apart from a wrong fixed point."""
+    candidate's own rounds, and the stochastic rounds from there further still, from two different starts to one map;
+    where no candidate holds it the two end at different maps (study README, twenty-sixth round). Two starts must
+    reach it, as in the candidates' own rule: one map found once is not told apart from a wrong fixed point. The
+    starts must disagree rather than come from different mini fits: on e5-small -> MPNet WordNet the two that met
+    were a reverse candidate and the stochastic candidate refined from its mini map, which agree at 0.45 (top-1
+    0.05 and 0.34; polished, 0.13 and 0.74); the next mini fit's polish, at chance, was no start."""
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i][3].get("score", 0.0))
     order = [i for i in order if candidates[i][3]["status"] != "failed"][:p["rescue_polishes"]]
     bar.add(len(order) + 2)
@@ -585,7 +590,9 @@ def _polish_rescue(rows: tuple, candidates: list, x_held: np.ndarray, p: dict, n
     if not ranked:
         return record
     first = ranked[0]
-    others = [i for i in ranked[1:] if _lineage(candidates[i], i) != _lineage(candidates[first], first)]
+    # Two different starts: candidates that already agree (a stochastic candidate and its own first one, say) could
+    # meet whether or not the map is right.
+    others = [i for i in ranked[1:] if _agreement(x_held, candidates[first][1], candidates[i][1]) < MIN_AGREEMENT]
     if not others:
         return record
     starts = [first, others[0]]
