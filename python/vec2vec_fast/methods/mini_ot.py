@@ -354,9 +354,10 @@ class MiniOTMethod(LinearMethod):
                 rescue = _polish_rescue(rescue_rows, candidates, x_held, p, n_threads, base_seed, bar)
                 if rescue["found"]:
                     confidence = {**confidence, "status": "uncertain", "why": _rescued_why(rescue)}
-            polish_rows, skipped = _polish_rows(a_all, b_all, candidates[best][0], confidence["status"], p, rng)
             if rescue is not None and rescue["found"]:  # the rescued map is polished already
                 polish_rows, skipped = None, {"applied": True, "by": "polish_rescue"}
+            else:
+                polish_rows, skipped = _polish_rows(a_all, b_all, candidates[best][0], confidence["status"], p, rng)
             polished = {}
             if polish_rows is not None:
                 bar.start(f"polish of candidate {best + 1}")
