@@ -146,16 +146,17 @@ OT_PARAMS = (
           "the fit of seed 2 rescued mini seed 3's start, the fit of seed 3 did not, and its ten candidates all found "
           "different maps). Only a fit that would fail pays for them; 0: off", low=0, high=1_000),
     Param("rescue_polishes", int, 4, "when the fit fails because its candidates found different maps that score "
-          "alike: this many best-scored candidates are polished, the polish whose objective ends highest and the "
-          "highest of those that disagree with it are refined again by stochastic rounds on the polish rows and "
-          "polished once more, and when those two maps agree the fit keeps the polar factor of their sum, as "
-          "\"uncertain\" (a map two starts reached, whose score cannot be checked on unseen rows). Why: a failed "
-          "fit's candidates may hold the "
-          "map in part, and a polished start holds more of it than a mini map (measured: e5-small -> MPNet WordNet "
-          "glosses seed 0 failed at top-1 0.338; two such maps reached 0.771 and 0.780 and agree at 0.86, their sum "
-          "0.788; where every candidate is at chance, MPNet -> e5-small, the two ended at chance and agree at 0.17, "
-          "and the fit stays failed; study README, twenty-sixth round). Only a fit that would fail pays for it "
-          "(about 10 minutes at 10,000 rows a side on one loaded thread); below 2: off", low=0, high=1_000),
+          "alike: this many best-scored candidates are polished on the fitted rows, the polish whose objective ends "
+          "highest and the highest of those that disagree with it are refined again by stochastic rounds and "
+          "polished once more, and when those two maps agree the fit keeps the polar factor of their sum, scored on "
+          "the held-out rows (\"ok\" when the score says ok and every candidate scored below 0.85 of it, else "
+          "\"uncertain\") and then polished on all rows (bagged over polish_bags fold orders). Why: a failed fit's "
+          "candidates may hold the map in part, and a polished start holds more of it than a mini map (measured: "
+          "e5-small -> MPNet WordNet glosses seed 0 failed at top-1 0.338; two such maps reached 0.771 and 0.780 and "
+          "agree at 0.86, their sum 0.788, the sum polished 0.861; where every candidate is at chance, MPNet -> "
+          "e5-small, the two ended at chance and agree at 0.17, and the fit stays failed; study README, twenty-sixth "
+          "and twenty-seventh rounds). Only a fit that would fail pays for it (about 10 minutes at 10,000 rows a "
+          "side on one loaded thread, 2 more when the maps meet); below 2: off", low=0, high=1_000),
     Param("stochastic_rounds", int, 30, "stochastic candidates: rounds per share kept (at 10 one of two measured "
           "starts stayed wrong)", low=1, high=10_000),
     Param("stochastic_keep", float, 0.1, "stochastic candidates: the share of kernel entries kept in the first "
@@ -350,10 +351,11 @@ class MiniOTMethod(LinearMethod):
             t = time.perf_counter()
             rescue = None
             if _rescuable(candidates, best, confidence, p):
-                rescue_rows, _ = _polish_rows(a_all, b_all, candidates[best][0], "ok", p, rng)
-                rescue = _polish_rescue(rescue_rows, candidates, x_held, p, n_threads, base_seed, bar)
+                all_rows, _ = _polish_rows(a_all, b_all, candidates[best][0], "ok", p, rng)
+                rescue = _polish_rescue(rows, all_rows, candidates, p, n_threads, base_seed, bar)
                 if rescue["found"]:
-                    confidence = {**confidence, "status": "uncertain", "why": _rescued_why(rescue)}
+                    confidence = _trusted(_rescued_confidence(confidence, rescue, candidates), fit_rows,
+                                          len(candidates), p)
             if rescue is not None and rescue["found"]:  # the rescued map is polished already
                 polish_rows, skipped = None, {"applied": True, "by": "polish_rescue"}
             else:
@@ -560,12 +562,14 @@ def _rescuable(candidates: list, best: int, confidence: dict, p: dict) -> bool:
             and candidates[best][3]["status"] != "failed" and len(candidates) > 1)
 
 
-def _polish_rescue(rows: tuple, candidates: list, x_held: np.ndarray, p: dict, n_threads: int, base_seed: int,
+def _polish_rescue(rows: list, all_rows: tuple, candidates: list, p: dict, n_threads: int, base_seed: int,
                    bar: StepProgress) -> dict:
-    """The record of a failed fit's second look: the ``rescue_polishes`` best-scored candidates polished; from the
-    polish that ends highest and the highest of those whose candidate disagrees with its candidate (agreement below
-    MIN_AGREEMENT: another start), stochastic rounds on the polish rows and a second polish; found when those two
-    maps agree, and then ``W`` is the polar factor of their sum and ``kept`` the candidate whose rescued map ends
+    """The record of a failed fit's second look, on the candidates' rows (``rows``: fitted A and B rows, held-out A
+    and B rows): the ``rescue_polishes`` best-scored candidates polished on the fitted rows; from the polish that ends
+    highest and the highest of those whose candidate disagrees with its candidate (agreement below MIN_AGREEMENT:
+    another start), stochastic rounds and a second polish; found when those two maps agree. Then the polar factor of
+    their sum is scored on the held-out rows (``score``, the candidates' score: no step of the rescue saw those rows),
+    ``W`` is that map polished on ``all_rows`` (see _polished_mean) and ``kept`` the candidate whose rescued map ends
     higher.
 
     Why: the candidates of a failed fit may hold the map in part, the polish takes such a start further than the
@@ -575,13 +579,14 @@ def _polish_rescue(rows: tuple, candidates: list, x_held: np.ndarray, p: dict, n
     starts must disagree rather than come from different mini fits: on e5-small -> MPNet WordNet the two that met
     were a reverse candidate and the stochastic candidate refined from its mini map, which agree at 0.45 (top-1
     0.05 and 0.34; polished, 0.13 and 0.74); the next mini fit's polish, at chance, was no start."""
+    fit_rows, (x_held, z_held) = (rows[0], rows[1]), (rows[2], rows[3])
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i][3].get("score", 0.0))
     order = [i for i in order if candidates[i][3]["status"] != "failed"][:p["rescue_polishes"]]
     bar.add(len(order) + 2)
     polished = {}
     for i in order:
         bar.start(f"rescue: polish of candidate {i + 1}")
-        W, _, objective = _polish(rows, candidates[i][1], x_held, p, n_threads)
+        W, _, objective = _polish(fit_rows, candidates[i][1], x_held, p, n_threads)
         bar.done()
         if objective is not None:
             polished[i] = (W, objective)
@@ -597,12 +602,12 @@ def _polish_rescue(rows: tuple, candidates: list, x_held: np.ndarray, p: dict, n
     if not others:
         return record
     starts = [first, others[0]]
-    no_held = np.empty((0, rows[0].shape[1]), dtype=np.float32)  # the rounds are meant to move the map
+    no_held = np.empty((0, x_held.shape[1]), dtype=np.float32)  # the rounds are meant to move the map
     rescued = []
     for k, i in enumerate(starts):
         bar.start(f"rescue: stochastic rounds and polish from candidate {i + 1}'s polish")
-        W, stages = _stochastic_start(rows[0], rows[1], polished[i][0], p, (base_seed, 11, k), n_threads)
-        W, _, objective = _polish(rows, W, no_held, p, n_threads)
+        W, stages = _stochastic_start(fit_rows[0], fit_rows[1], polished[i][0], p, (base_seed, 11, k), n_threads)
+        W, _, objective = _polish(fit_rows, W, no_held, p, n_threads)
         bar.done()
         rescued.append({"candidate": i, "objective": objective, "stochastic_rounds": stages, "W": W})
     agreement = _agreement(x_held, rescued[0]["W"], rescued[1]["W"])
@@ -610,18 +615,55 @@ def _polish_rescue(rows: tuple, candidates: list, x_held: np.ndarray, p: dict, n
     record.update({"rescued": [{k: v for k, v in r.items() if k != "W"} for r in rescued], "agreement": agreement,
                    "agreement_at_least": MIN_AGREEMENT, "found": bool(agreement >= MIN_AGREEMENT)})
     if record["found"]:
-        record.update({"kept": rescued[kept]["candidate"],
-                       "W": orthogonalize(np.add(rescued[0]["W"], rescued[1]["W"], dtype=np.float64))})
+        mean = orthogonalize(np.add(rescued[0]["W"], rescued[1]["W"], dtype=np.float64))
+        record["score"] = score_map(x_held, z_held, mean, np.random.default_rng([base_seed, 8]))  # the same copies
+        W, record["mean_polish"] = _polished_mean(all_rows, mean, x_held, p, n_threads, base_seed, bar)
+        record.update({"kept": rescued[kept]["candidate"], "W": W})
     return record
 
 
-def _rescued_why(rescue: dict) -> str:
-    first, second = rescue["rescued"]
-    return (f"the candidates found different maps that score alike; the polishes of candidates "
-            f"{first['candidate'] + 1} and {second['candidate'] + 1}, refined again by stochastic rounds, reached one "
-            f"map (agreement "
-            f"{rescue['agreement']:.3f} >= {MIN_AGREEMENT}), which the fit keeps; its rows were all seen by the "
-            f"rescue, so no held-out score vouches for it")
+def _rescued_confidence(confidence: dict, rescue: dict, candidates: list) -> dict:
+    """The confidence of a rescued fit: the rescued map's own score on the held-out rows; "ok" when the score says ok
+    and every candidate scored below RUNNER_UP_RATIO of it (a map two starts reached that fits the unseen rows clearly
+    better than any map the candidates found: the rule by which an extra candidate scoring clearly ahead stands),
+    else "uncertain"."""
+    score = rescue["score"]
+    best_other = max(c[3].get("score", 0.0) for c in candidates)
+    ahead = score["status"] == "ok" and best_other < RUNNER_UP_RATIO * score["score"]
+    why = (f"the candidates found different maps that score alike; the polishes of candidates "
+           f"{rescue['rescued'][0]['candidate'] + 1} and {rescue['rescued'][1]['candidate'] + 1}, refined again by "
+           f"stochastic rounds, reached one map (agreement {rescue['agreement']:.3f} >= {MIN_AGREEMENT}), which the "
+           f"fit keeps; on the held-out rows it scores {score['score']:.4f} ({score['status']}) against the "
+           f"candidates' best {best_other:.4f}")
+    why += (f": clearly ahead (they score below {RUNNER_UP_RATIO} of it)" if ahead else
+            f": not clearly ahead (ok needs an ok score and every candidate below {RUNNER_UP_RATIO} of it)")
+    return {**confidence, **{k: v for k, v in score.items() if k != "status"},
+            "status": "ok" if ahead else "uncertain", "why": why, "candidates_best_score": best_other}
+
+
+def _polished_mean(rows: tuple, mean: np.ndarray, x_held: np.ndarray, p: dict, n_threads: int, base_seed: int,
+                   bar: StepProgress):
+    """(map, record): ``mean`` (the polar factor of the two rescued maps' sum) polished ``polish_bags`` times
+    (round-robin folds, then the rows dealt in orders drawn from (seed, 12, bag)) and the polar factor of the polishes'
+    sum; a polish that moves away from the mean (agreement on the held-out rows) is left out, and with none left the
+    mean is the map.
+
+    Why: each rescued map carries its own start's error, and their mean less of it, so the polish climbs further from
+    there (e5-small -> MPNet WordNet glosses seed 0: maps at top-1 0.771 and 0.780, their mean 0.788, the mean
+    polished 0.856, three fold orders bagged 0.861; study README, twenty-seventh round)."""
+    bags = max(1, p["polish_bags"])
+    bar.add(bags)
+    maps, objectives = [], []
+    for bag in range(bags):
+        bar.start(f"rescue: polish of the two rescued maps' mean, fold order {bag + 1} of {bags}")
+        fold_seed = None if bag == 0 else (base_seed, 12, bag)
+        W, _, objective = _polish(rows, mean, x_held, p, n_threads, fold_seed=fold_seed)
+        bar.done()
+        objectives.append(objective)
+        if objective is not None:
+            maps.append(W)
+    record = {"tried": bags, "count": len(maps), "objectives": objectives}
+    return (orthogonalize(np.sum(maps, axis=0, dtype=np.float64)) if maps else mean), record
 
 
 def _polish_rows(a_all: np.ndarray, b_all: np.ndarray, result, status: str, p: dict, rng: np.random.Generator):
