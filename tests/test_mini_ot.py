@@ -607,8 +607,8 @@ RESCUE_SMALL = {**SMALL, "extra_candidates": 0, "stochastic_rounds": 5, "stochas
 def test_polish_rescue_keeps_the_map_two_candidates_of_a_failed_fit_reach(monkeypatch, mixture):
     """Two candidates that each hold the planted map in part (top-1 about 0.3) and disagree: the fit would fail. The
     polish rescue polishes both, refines the polishes by stochastic rounds and polishes again; the two maps meet, and
-    the fit keeps their polar mean as "uncertain" (no held-out score can vouch for it) at the planted map's top-1.
-    Without it (rescue_polishes=0) the same fit fails."""
+    the fit keeps their polar mean, polished, at the planted map's top-1, "uncertain" because the candidates were
+    rated above the mean's own held-out score. Without it (rescue_polishes=0) the same fit fails."""
     a, b, a_eval, b_eval = mixture
     turned = turned_candidates(monkeypatch, 1.5)
     with warnings.catch_warnings():
