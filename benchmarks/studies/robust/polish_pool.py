@@ -13,12 +13,10 @@ lines; --save writes the kept polish's start, the polish rows and the held-out r
 import json
 import sys
 import time
-import warnings
 
 import numpy as np
-from study_pair import polar, protocol
+from study_pair import fit_recording_polishes, polar, protocol
 
-from vec2vec_fast import Aligner
 from vec2vec_fast.methods import mini_ot
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -27,25 +25,7 @@ save = sys.argv[sys.argv.index("--save") + 1] if "--save" in sys.argv else None
 DELTAS = (0.0002, 0.0005, 0.001, 0.002, 1.0)
 AGREE_AT_LEAST = 0.9
 p = protocol(data_dir, pair)
-original_polish = mini_ot._polish
-polishes, context = [], {}
-
-
-def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
-    out = original_polish(rows, W, x_held, params, n_threads, fold_seed=fold_seed)
-    context.update(rows=rows, x_held=x_held, params=params)
-    polishes.append({"W_in": W, "W": out[0], "objective": out[2], "applied": out[1]["applied"],
-                     "bag": fold_seed is not None})
-    return out
-
-
-mini_ot._polish = recording_polish
-t = time.perf_counter()
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    al = Aligner(seed=seed, n_threads=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
-seconds = time.perf_counter() - t
-mini_ot._polish = original_polish
+al, polishes, context, seconds = fit_recording_polishes(p, seed)
 rep = al.report_
 explored = "exploration" in rep
 print(f"{pair} seed {seed}: kept top-1 {p.top1(al.W_):.4f} status {rep['status']}, explored {explored}, "
@@ -84,7 +64,7 @@ for delta in DELTAS:
         for e in pool:
             pooled.append(e["W"])
             for bag in range(1, params["polish_bags"]):
-                W_bag, _, objective = original_polish(rows, e["W_in"], x_held, params, 1,
+                W_bag, _, objective = mini_ot._polish(rows, e["W_in"], x_held, params, 1,
                                                       fold_seed=(seed, 9, bag))
                 if objective is not None:
                     pooled.append(W_bag)

@@ -10,35 +10,15 @@ PAIR SEED [BAGS] (one JSON line at the end)"""
 import json
 import sys
 import time
-import warnings
 
-import numpy as np
-from study_pair import polar, protocol
+from study_pair import fit_recording_polishes, polar, protocol
 
-from vec2vec_fast import Aligner
 from vec2vec_fast.methods import mini_ot
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 bags = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 p = protocol(data_dir, pair)
-original_polish = mini_ot._polish
-polishes, context = [], {}
-
-
-def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
-    out = original_polish(rows, W, x_held, params, n_threads, fold_seed=fold_seed)
-    context.update(rows=rows, x_held=x_held, params=params)
-    polishes.append({"W": out[0], "objective": out[2], "applied": out[1]["applied"], "bag": fold_seed is not None})
-    return out
-
-
-mini_ot._polish = recording_polish
-t = time.perf_counter()
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    al = Aligner(seed=seed, n_threads=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
-seconds = time.perf_counter() - t
-mini_ot._polish = original_polish
+al, polishes, context, seconds = fit_recording_polishes(p, seed)
 rep = al.report_
 out = {"pair": pair, "seed": seed, "kept_top1": p.top1(al.W_), "status": rep["status"], "seconds": seconds,
        "explored": "exploration" in rep, "polishes": len(polishes)}
@@ -62,7 +42,7 @@ for name, W0 in starts.items():
     t = time.perf_counter()
     maps, tops = [], []
     for bag in range(bags):
-        W, _, objective = original_polish(rows, W0, x_held, params, 1, fold_seed=None if bag == 0 else (seed, 9, bag))
+        W, _, objective = mini_ot._polish(rows, W0, x_held, params, 1, fold_seed=None if bag == 0 else (seed, 9, bag))
         if objective is not None:
             maps.append(W)
             tops.append(p.top1(W))

@@ -98,3 +98,30 @@ def candidate_rows(data_dir, pair, seed):
     b = p.b[np.sort(rng.choice(len(p.b), len(p.b) - 2000, replace=False))]
     print(f"{pair} seed {seed}: {len(a)} / {len(b)} rows fitted", flush=True)
     return p, defaults, MiniParams(**{k: defaults[k] for k in _MINI_NAMES}), a, b
+
+
+def fit_recording_polishes(p, seed):
+    """(aligner, polishes, context, seconds): the default fit (one thread, warnings silenced) of the protocol ``p``'s
+    training rows, with every call of mini-ot's polish recorded (start ``W_in``, map ``W``, objective, applied, whether
+    a bag) and the last call's rows, held-out rows and parameters in ``context``."""
+    import time
+    import warnings
+    from vec2vec_fast.methods import mini_ot
+    original, polishes, context = mini_ot._polish, [], {}
+
+    def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
+        out = original(rows, W, x_held, params, n_threads, fold_seed=fold_seed)
+        context.update(rows=rows, x_held=x_held, params=params)
+        polishes.append({"W_in": W, "W": out[0], "objective": out[2], "applied": out[1]["applied"],
+                         "bag": fold_seed is not None})
+        return out
+
+    mini_ot._polish = recording_polish
+    try:
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            al = Aligner(seed=seed, n_threads=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
+        return al, polishes, context, time.perf_counter() - t
+    finally:
+        mini_ot._polish = original
