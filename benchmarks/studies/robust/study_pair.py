@@ -125,3 +125,14 @@ def fit_recording_polishes(p, seed):
         return al, polishes, context, time.perf_counter() - t
     finally:
         mini_ot._polish = original
+
+
+def polish_setup(data_dir, pair):
+    """(protocol, its training rows (A, B), mini-ot's defaults with one bag, no held-out rows (the polish keeps every
+    map), unpaired held-out A rows for the agreement as the method measures it): the setting of the studies that call
+    mini-ot's polish on saved maps."""
+    from vec2vec_fast.methods import mini_ot
+    p = protocol(data_dir, pair)
+    params = {**mini_ot.SCHEMA.defaults(), "polish_bags": 1}
+    no_held = np.empty((0, p.a.shape[1]), dtype=np.float32)
+    return p, (p.a, p.b), params, no_held, p.ev_a[: len(p.ev_a) // 2]

@@ -153,7 +153,17 @@ def confidence_note(report: Dict[str, Any]) -> str:
         return ""
     score = confidence.get("score")
     shown = f" {score:.4f}" if isinstance(score, float) else ""
-    return f"; confidence{shown} ({confidence['status']})" + candidates_note(report)
+    return f"; confidence{shown} ({confidence['status']})" + candidates_note(report) + chain_note(report)
+
+
+def chain_note(report: Dict[str, Any]) -> str:
+    """'; polished again 3 times' when the polish chain kept a polish (it explains minutes and a map that moved),
+    else ''."""
+    chain = (report.get("polish") or {}).get("chain") if isinstance(report.get("polish"), dict) else None
+    kept = chain.get("kept") if isinstance(chain, dict) else None
+    if not isinstance(kept, int) or kept < 1:
+        return ""
+    return f"; polished again {kept} time{'s' if kept > 1 else ''}"
 
 
 def candidates_note(report: Dict[str, Any]) -> str:
