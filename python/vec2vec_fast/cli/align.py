@@ -159,7 +159,8 @@ def confidence_note(report: Dict[str, Any]) -> str:
 def chain_note(report: Dict[str, Any]) -> str:
     """'; polished again 3 times' when the polish chain kept a polish (it explains minutes and a map that moved),
     else ''."""
-    chain = (report.get("polish") or {}).get("chain") if isinstance(report.get("polish"), dict) else None
+    polish = report.get("polish")
+    chain = polish.get("chain") if isinstance(polish, dict) else None
     kept = chain.get("kept") if isinstance(chain, dict) else None
     if not isinstance(kept, int) or kept < 1:
         return ""
