@@ -907,6 +907,8 @@ def test_polish_chain_polishes_again_while_the_objective_gains(monkeypatch, mixt
     from vec2vec_fast.methods.mini_ot import CHAIN_ACCEPT, CHAIN_GAIN, SCHEMA, _chained, _polish
 
     a, b, a_eval, b_eval = mixture
+    # The option's help states the bars the chain applies.
+    assert f"by {CHAIN_GAIN:g};" in SCHEMA["polish_chain"].doc and f"by {CHAIN_ACCEPT:g} " in SCHEMA["polish_chain"].doc
 
     def top1_of(W):
         return top1_of_map(fitted, a_eval, b_eval, W)

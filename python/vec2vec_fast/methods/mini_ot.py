@@ -65,6 +65,19 @@ from ._progress import StepProgress
 from .base import FitResult
 from .linear import LinearMethod
 
+# A chained polish is kept when its last objective beats the kept one's by at least this much, and the chain stops
+# after CHAIN_MISSES polishes in a row that do not. Measured (e5-small -> MPNet WordNet glosses, three maps polished
+# again six times): +0.0003 to +0.0021 on the first polish and +0.002 to +0.009 on the next two while top-1 climbed 5
+# to 8 points a polish, then -0.0005 to +0.0007 once it stood at 0.895-0.903; USE -> e5-small Wikipedia seed 4, which
+# does not climb, alternates -0.0012, +0.0036, -0.0018, +0.0018.
+CHAIN_GAIN = 5e-4
+CHAIN_MISSES = 2
+# The chain's best polish replaces the fitted map only when it beats the fit's own polish by this much in all. Measured
+# (study README, twenty-eighth and twenty-ninth rounds, thirteen chains): chains that climbed 3 to 12 points of top-1
+# gained +0.0073 to +0.0141; chains from fits that had converged gained +0.0020 to +0.0024 at most (MiniLM -> e5-small
+# Wikipedia seed 0: +0.0021, top-1 0.924 -> 0.918 when kept; USE -> e5-small Wikipedia seed 4: 0.864 -> 0.863).
+CHAIN_ACCEPT = 4e-3
+
 OT_PARAMS = (
     Param("ot_rows", int, 16_000, "transport refinement: rows sampled per side (memory: 4 ot_rows^2 bytes, 1 GB at "
           "16,000)", low=2, high=40_000),
@@ -97,12 +110,12 @@ OT_PARAMS = (
           "whose first candidates agree converge alike, +-0.1, and keep one polish: see docs/benchmarks.md); each "
           "bag costs a polish; 1: one polish, round-robin folds", low=1, high=100),
     Param("polish_chain", int, 6, "when the fit explored or was rescued: the fitted map is polished again, each "
-          "polish from the one before, up to this many times or until two in a row do not beat the best last "
-          "objective so far by 5e-4; the best one's map is kept when it beats the fit's own polish by 0.004 (else "
-          "the map is unchanged). Why: there one polish can stop far from its fixed point (measured: e5-small -> "
-          "MPNet WordNet glosses seed 1, kept map 0.779, polished again 0.838, 0.892, 0.901, 0.903, then flat, "
-          "+0.0126 of objective; a converged fit gained 0.0021 and lost 0.7 points of top-1; study README, "
-          "twenty-eighth round). Each costs a polish, and a converged fit pays two to four; 0: off", low=0,
+          f"polish from the one before, up to this many times or until {CHAIN_MISSES} in a row do not beat the best "
+          f"last objective so far by {CHAIN_GAIN:g}; the best one's map is kept when it beats the fit's own polish by "
+          f"{CHAIN_ACCEPT:g} (else the map is unchanged). Why: there one polish can stop far from its fixed point "
+          "(measured: e5-small -> MPNet WordNet glosses seed 1, kept map 0.779, polished again 0.838, 0.892, 0.901, "
+          "0.903, then flat, +0.0126 of objective; a converged fit gained 0.0021 and lost 0.7 points of top-1; study "
+          "README, twenty-eighth round). Each costs a polish, and a converged fit pays two to four; 0: off", low=0,
           high=100),
     Param("candidates", int, 2, "independently seeded fits; the best confidence is kept, and fits that disagree "
           "are a failure", low=1, high=1_000),
@@ -228,18 +241,6 @@ POLISH_RIDGE = 1.0  # ridge of the whitened polish, in units of A's mean eigenva
 # Every pair gained from 4 to 8 polish rounds; past 8 most have converged, but a map far from the fixed point keeps
 # climbing for 20-30 rounds (e5 -> MiniLM, seed 0: 0.876 after 8, 0.909 after 30) while its objective still gains.
 POLISH_MIN_ROUNDS = 8
-# A chained polish is kept when its last objective beats the kept one's by at least this much, and the chain stops
-# after CHAIN_MISSES polishes in a row that do not. Measured (e5-small -> MPNet WordNet glosses, three maps polished
-# again six times): +0.0003 to +0.0021 on the first polish and +0.002 to +0.009 on the next two while top-1 climbed 5
-# to 8 points a polish, then -0.0005 to +0.0007 once it stood at 0.895-0.903; USE -> e5-small Wikipedia seed 4, which
-# does not climb, alternates -0.0012, +0.0036, -0.0018, +0.0018.
-CHAIN_GAIN = 5e-4
-CHAIN_MISSES = 2
-# The chain's best polish replaces the fitted map only when it beats the fit's own polish by this much in all. Measured
-# (study README, twenty-eighth round): chains that climbed 3 to 12 points of top-1 gained +0.0073 to +0.0141; chains
-# from fits that had converged gained +0.0021 (MiniLM -> e5-small Wikipedia seed 0: top-1 0.924 -> 0.918) and +0.0024
-# (USE -> e5-small Wikipedia seed 4: 0.864 -> 0.863) at most, and lose top-1 when kept.
-CHAIN_ACCEPT = 4e-3
 # Keys of mini's report that describe one candidate's first map (mini's seed, its anchor and refinement stages);
 # mini-ot's report holds the kept candidate's under "first_map".
 FIRST_MAP_KEYS = ("seed", "qap_score_normalised", "refine1_objective", "refine2_self_consistency",
@@ -417,9 +418,8 @@ class MiniOTMethod(LinearMethod):
             chain_rows, chain_objective = _chain_from(exploring, polish_rows, polished, kept, rescue, all_rows)
             chain = None
             if chain_rows is not None and p["polish_chain"] > 0:
-                fitted_map = (rescue["W"] if rescue is not None and rescue["found"] else
-                              bagged[0] if bagged is not None else polished[kept][0])
-                chain = _chained(chain_rows, fitted_map, chain_objective, x_held, p, n_threads, bar)
+                chain = _chained(chain_rows, _fitted_map(candidates[kept][1], polished, kept, bagged, rescue),
+                                 chain_objective, x_held, p, n_threads, bar)
             polish_seconds += time.perf_counter() - t
         first_agreement = confidence.get("agreement")
         result, W, report, _ = candidates[kept]
@@ -427,13 +427,12 @@ class MiniOTMethod(LinearMethod):
             confidence = _trusted(_explored_confidence(candidates, kept, best, confidence, x_held), fit_rows,
                                   len(candidates), p)
         report["confidence"], report["status"] = confidence, confidence["status"]
-        W, report["polish"] = polished[kept][:2] if kept in polished else (W, skipped)
+        report["polish"] = polished[kept][1] if kept in polished else skipped
         if bagged is not None:
-            W, report["polish"] = bagged[0], {**report["polish"], "bags": bagged[1]}
+            report["polish"] = {**report["polish"], "bags": bagged[1]}
         if rescue is not None:
             report["polish_rescue"] = {k: v for k, v in rescue.items() if k != "W"}
-            if rescue["found"]:
-                W = rescue["W"]
+        W = _fitted_map(W, polished, kept, bagged, rescue)
         if chain is not None:
             W, report["polish"]["chain"] = chain
         if exploring:
@@ -768,6 +767,16 @@ def _bagged(polished: dict, kept: int, W_start: np.ndarray, rows, x_held: np.nda
     if len(x_held):
         record["agreement"] = _agreement(x_held, W_start, W)
     return W, record
+
+
+def _fitted_map(W: np.ndarray, polished: dict, kept: int, bagged, rescue) -> np.ndarray:
+    """The map a fit stands on before its chain: the rescued map, else the bags' map, else the kept candidate's
+    polish, else its unpolished map W."""
+    if rescue is not None and rescue["found"]:
+        return rescue["W"]
+    if bagged is not None:
+        return bagged[0]
+    return polished[kept][0] if kept in polished else W
 
 
 def _chain_from(exploring: bool, polish_rows, polished: dict, kept: int, rescue, all_rows):
