@@ -13,9 +13,8 @@ import sys
 
 import numpy as np
 
-from study_pair import protocol
-from vec2vec_fast._numerics import preprocess, unit_rows
-from vec2vec_fast.procrustes import procrustes
+from study_pair import ceiling as true_ceiling, protocol
+from vec2vec_fast._numerics import unit_rows
 from vec2vec_fast.transport import _block_pool, _ridge_whitened, ot_refine, sinkhorn_targets
 
 ALPHAS = (0.0, 0.1, 0.25, 0.5, 1.0)
@@ -30,12 +29,11 @@ def main():
     data_dir, pair = sys.argv[1], sys.argv[2]
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 16
     p = protocol(data_dir, pair)
-    y_true = preprocess(p.b_raw[p.h1], p.mean_b)
-    ceiling = procrustes(p.a, y_true)
+    y_true, ceiling = true_ceiling(p)
     print(f"{pair}: ceiling {p.top1(ceiling):.4f}", flush=True)
     M_sup = p.a.T.astype(np.float64) @ y_true
     print("supervised M: " + "  ".join(f"a{a:g} {p.top1(soft(M_sup, a)):.4f}" for a in ALPHAS), flush=True)
-    W, hist = ot_refine(p.a, p.b, ceiling, eps=0.03, max_rounds=rounds, sweeps=10, tol=-1.0, n_threads=2,
+    W, _ = ot_refine(p.a, p.b, ceiling, eps=0.03, max_rounds=rounds, sweeps=10, tol=-1.0, n_threads=2,
                         ridge=1.0, folds=5, momentum=0.5)
     print(f"polished from the ceiling ({rounds} rounds): {p.top1(W):.4f}", flush=True)
     x_fit = _ridge_whitened(p.a, 1.0)

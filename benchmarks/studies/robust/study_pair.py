@@ -86,6 +86,13 @@ def protocol(data_dir, pair):
         score=lambda W: score_map(xh, zh, W, np.random.default_rng(8))["score"])
 
 
+def ceiling(p):
+    """(A's true partners: B's rows of half 1, preprocessed as B's training rows; the supervised ceiling map, orthogonal
+    Procrustes on them) for a ``protocol`` namespace."""
+    y_true = preprocess(p.b_raw[p.h1], p.mean_b)
+    return y_true, procrustes(p.a, y_true)
+
+
 def candidate_rows(data_dir, pair, seed):
     """(protocol, mini-ot's defaults, mini's parameters at mini-ot's candidate settings, A's and B's rows a candidate
     fits): the protocol's training rows less 2,000 a side, as mini-ot holds them out (a seeded draw of its own)."""

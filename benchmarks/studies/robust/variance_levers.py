@@ -3,8 +3,9 @@
 usage: variance_levers.py DATA_DIR PAIR ROUNDS VARIANT ...   (VARIANT: base | w<beta> | m<lam>, e.g. w1 w-1 m0.1)
 
 The sixth round found the population objective (on fresh rows) highest at the ceiling, and the thirtieth that the
-polish's drift is small where the second model is the first one turned: on a real pair the sample objective is
-flat near the truth, and the sample moves its maximum. Two levers that a flat objective could take:
+polish's drift is small where the second model is the first one turned. One reading of the two (not measured
+here): on a real pair the sample objective is flat near the truth, and the sample moves its maximum. Two levers that
+a flat objective could take:
 - ``w<beta>``: each row's Procrustes term weighted by |t_i|^beta, t_i its barycentric target (|t_i| near 1 where the
   plan is peaked, small where it is spread over unlike rows). beta 0 is the method; -1 gives unit targets.
 - ``m<lam>``: a second-moment term, the gradient of tr(Wᵀ Σa W Σb) (the map carries A's covariance onto B's),
@@ -15,11 +16,11 @@ The rest is the method's polish: eps 0.03, A's rows ridge-whitened (1 mean eigen
 import sys
 
 import numpy as np
+from scipy.linalg import expm
 
-from study_pair import protocol
+from study_pair import ceiling as true_ceiling, protocol
 from vec2vec_fast import _core
-from vec2vec_fast._numerics import preprocess, unit_rows
-from vec2vec_fast.procrustes import procrustes
+from vec2vec_fast._numerics import unit_rows
 from vec2vec_fast.transport import _block_pool, _folds, _ridge_whitened, sinkhorn_targets
 
 REPORT = (1, 2, 4, 8, 16, 32)
@@ -70,15 +71,11 @@ def second_moment(p, W):
 def main():
     data_dir, pair, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
     p = protocol(data_dir, pair)
-    y_true = preprocess(p.b_raw[p.h1], p.mean_b)
-    ceiling = procrustes(p.a, y_true)
-    rng = np.random.default_rng(0)
-    S = rng.standard_normal((len(ceiling), len(ceiling)))
+    ceiling = true_ceiling(p)[1]
+    S = np.random.default_rng(0).standard_normal((len(ceiling), len(ceiling)))
     S = (S - S.T) / 2
     S *= 0.5 * np.sqrt(len(S)) / np.linalg.norm(S)  # |R - I| / sqrt(d) about 0.5
-    w, V = np.linalg.eig(S)
-    R = (V @ np.diag(np.exp(w)) @ np.linalg.inv(V)).real
-    turned = polar(R @ ceiling)
+    turned = polar(expm(S) @ ceiling)
     print(f"{pair}: ceiling {p.top1(ceiling):.4f}, turned start {p.top1(turned):.4f}; "
           f"tr(W' Sa W Sb) ceiling {second_moment(p, ceiling):.6f}, turned {second_moment(p, turned):.6f}",
           flush=True)
