@@ -143,3 +143,15 @@ def polish_setup(data_dir, pair):
     params = {**mini_ot.SCHEMA.defaults(), "polish_bags": 1}
     no_held = np.empty((0, p.a.shape[1]), dtype=np.float32)
     return p, (p.a, p.b), params, no_held, p.ev_a[: len(p.ev_a) // 2]
+
+
+def turned(W, size=0.5, seed=0):
+    """W turned by a seeded random rotation expm(S), S skew, scaled so that |R - I| / sqrt(d) is about ``size``: the
+    start "turned away from the ceiling" of rounds 30-32, its polar factor taken as the polish takes it (float64 in,
+    float32 out)."""
+    from scipy.linalg import expm
+    from vec2vec_fast import _core
+    S = np.random.default_rng(seed).standard_normal((len(W), len(W)))
+    S = (S - S.T) / 2
+    S *= size * np.sqrt(len(S)) / np.linalg.norm(S)
+    return _core.polar_factor(np.ascontiguousarray(expm(S) @ W, dtype=np.float64), True).astype(np.float32)

@@ -16,9 +16,8 @@ The rest is the method's polish: eps 0.03, A's rows ridge-whitened (1 mean eigen
 import sys
 
 import numpy as np
-from scipy.linalg import expm
 
-from study_pair import ceiling as true_ceiling, protocol
+from study_pair import ceiling as true_ceiling, protocol, turned as turned_start
 from vec2vec_fast import _core
 from vec2vec_fast._numerics import unit_rows
 from vec2vec_fast.transport import _block_pool, _folds, _ridge_whitened, sinkhorn_targets
@@ -72,10 +71,7 @@ def main():
     data_dir, pair, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
     p = protocol(data_dir, pair)
     ceiling = true_ceiling(p)[1]
-    S = np.random.default_rng(0).standard_normal((len(ceiling), len(ceiling)))
-    S = (S - S.T) / 2
-    S *= 0.5 * np.sqrt(len(S)) / np.linalg.norm(S)  # |R - I| / sqrt(d) about 0.5
-    turned = polar(expm(S) @ ceiling)
+    turned = turned_start(ceiling)
     print(f"{pair}: ceiling {p.top1(ceiling):.4f}, turned start {p.top1(turned):.4f}; "
           f"tr(W' Sa W Sb) ceiling {second_moment(p, ceiling):.6f}, turned {second_moment(p, turned):.6f}",
           flush=True)
