@@ -4,6 +4,7 @@ that recover a planted rotation with the same bits at any thread count."""
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from conftest import make_blobs
 from vec2vec_fast._numerics import unit_rows
@@ -32,18 +33,24 @@ def test_whitened_polar_factor_undoes_target_smoothing():
     assert np.linalg.norm(whitened - W_true) < 1e-3
 
 
-def test_ridge_rounds_recover_a_planted_rotation_with_the_same_bits_at_any_thread_count():
+def planted_rotation():
+    """(x, z, start, W_true): 1,500 unit rows of 40 blobs in 24 dimensions, the same points rotated by W_true and
+    shuffled (the plan must find the pairs), and a start well away from the truth: W_true composed with the Cayley
+    rotation (I - S)⁻¹ (I + S) of a small skew S. float32."""
     rng = np.random.default_rng(1)
     d, n = 24, 1500
     x, _ = make_blobs(rng, n, d, 40, spread=1.0)
     x = x.astype(np.float64) / np.linalg.norm(x, axis=1, keepdims=True)
     W_true = random_rotation(rng, d)
-    z = (x @ W_true)[rng.permutation(n)]  # the same points, rotated and shuffled: the plan must find the pairs
-    # Start well away from the truth: W_true composed with the Cayley rotation (I - S)⁻¹ (I + S) of a small skew S.
+    z = (x @ W_true)[rng.permutation(n)]
     skew = rng.standard_normal((d, d)) * 0.05
     skew -= skew.T
     start = (np.linalg.solve(np.eye(d) - skew, np.eye(d) + skew) @ W_true).astype(np.float32)
-    x32, z32 = x.astype(np.float32), z.astype(np.float32)
+    return x.astype(np.float32), z.astype(np.float32), start, W_true
+
+
+def test_ridge_rounds_recover_a_planted_rotation_with_the_same_bits_at_any_thread_count():
+    x32, z32, start, W_true = planted_rotation()
     kw = dict(eps=0.03, max_rounds=8, sweeps=10, tol=-1.0, ridge=1.0)
     W2, history = ot_refine(x32, z32, start, n_threads=2, **kw)
     W1, _ = ot_refine(x32, z32, start, n_threads=1, **kw)
@@ -222,3 +229,68 @@ def test_stochastic_rounds_have_the_same_bits_at_any_thread_count_and_follow_the
     # Nothing to thin: the start comes back untouched.
     W_same, none = run((2,), 1, keep=1.0)
     assert none == [] and np.array_equal(W_same, start)
+
+
+def test_one_group_is_the_plain_plan_bit_for_bit():
+    from vec2vec_fast.transport import grouped_targets
+
+    x, z, start = two_clouds(6)
+    mapped = unit_rows(x @ start)
+    with ThreadPoolExecutor(2) as pool:
+        plain = sinkhorn_targets(pool, mapped, z, 0.05, 10, np.ones(len(z)))
+        one = grouped_targets(pool, mapped, z, 0.05, 10, np.ones(len(z)), 1, (3, 1))
+    np.testing.assert_array_equal(one[0], plain[0])
+    np.testing.assert_array_equal(one[1], plain[1])
+    assert one[2] == plain[2]
+    kw = dict(eps=0.05, max_rounds=3, sweeps=10, tol=-1.0, ridge=1.0, folds=3, momentum=0.5, n_threads=2)
+    # group_rows at least the larger side's rows: one plan, whatever the seed, the same bits as without it
+    np.testing.assert_array_equal(ot_refine(x, z, start, group_rows=900, group_seed=(1,), **kw)[0],
+                                  ot_refine(x, z, start, **kw)[0])
+
+
+def test_grouped_plans_match_each_a_group_to_its_own_b_group():
+    from vec2vec_fast.transport import grouped_targets
+
+    rng = np.random.default_rng(7)
+    mapped = unit_rows(rng.standard_normal((900, 10)).astype(np.float32))
+    z = unit_rows(rng.standard_normal((700, 10)).astype(np.float32))
+    v = rng.uniform(0.5, 2.0, len(z))
+    v_given = v.copy()
+    with ThreadPoolExecutor(2) as pool:
+        targets, v_out, objective = grouped_targets(pool, mapped, z, 0.05, 10, v, 3, (4, 2))
+        deal = np.random.default_rng((4, 2))
+        groups_a = np.array_split(deal.permutation(900), 3)
+        groups_b = np.array_split(deal.permutation(700), 3)
+        expected_objective = 0.0
+        for rows_a, rows_b in zip(groups_a, groups_b):
+            rows_a, rows_b = np.sort(rows_a), np.sort(rows_b)
+            t, v_group, obj = sinkhorn_targets(pool, mapped[rows_a], z[rows_b], 0.05, 10, v[rows_b])
+            np.testing.assert_allclose(targets[rows_a], t, atol=1e-6)
+            np.testing.assert_allclose(v_out[rows_b], v_group, rtol=1e-6)
+            expected_objective += obj * len(rows_a) / 900
+    assert objective == pytest.approx(expected_objective, abs=1e-6)
+    assert sorted(np.concatenate(groups_a).tolist()) == list(range(900))  # every row has a target, in one group
+    np.testing.assert_array_equal(v, v_given)  # the caller's warm start is not written over
+
+
+def test_grouped_rounds_recover_a_planted_rotation_with_the_same_bits_at_any_thread_count():
+    x32, z32, start, W_true = planted_rotation()
+    kw = dict(eps=0.03, max_rounds=8, sweeps=10, tol=-1.0, ridge=1.0, folds=5, momentum=0.5, group_rows=500)
+    W2, history = ot_refine(x32, z32, start, n_threads=2, group_seed=(0, 13), **kw)
+    W1, _ = ot_refine(x32, z32, start, n_threads=1, group_seed=(0, 13), **kw)
+    np.testing.assert_array_equal(W1, W2)
+    assert len(history) == 8
+    # Three groups of 500 a side hold a third of each row's partners, yet the rounds find the rotation.
+    assert np.linalg.norm(start - W_true) > 1.0
+    assert np.linalg.norm(W2 - W_true) < 0.3
+    other = ot_refine(x32, z32, start, n_threads=2, group_seed=(1, 13), **kw)[0]
+    assert np.abs(other - W2).max() > 1e-6  # the seed deals the groups
+
+
+def test_groups_without_a_seed_name_the_rows():
+    x, z, start = two_clouds(3)
+    with pytest.raises(ValueError, match=r"group_rows=400 splits 900 / 900 rows into 3 groups a side"):
+        ot_refine(x, z, start, eps=0.05, max_rounds=1, sweeps=5, tol=-1.0, n_threads=1, group_rows=400)
+    with pytest.raises(ValueError, match="group_rows must be at least 1, got 0"):
+        ot_refine(x, z, start, eps=0.05, max_rounds=1, sweeps=5, tol=-1.0, n_threads=1, group_rows=0,
+                  group_seed=(1,))
