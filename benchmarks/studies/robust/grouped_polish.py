@@ -1,6 +1,7 @@
 """Does the polish need one large plan, or only many rows in its Procrustes sum?
 
-usage: grouped_polish.py DATA_DIR PAIR ROUNDS VARIANT ...   (VARIANT: all | g<m> | r<m> | w<m> | sub<m>)
+usage: grouped_polish.py DATA_DIR PAIR ROUNDS VARIANT ...   (VARIANT: all | g<m> | r<m> | w<m> | sub<m> | n<rows>)
+       env STARTS=ceiling: from the ceiling only
 
 More rows are the one lever that has moved the polish's fixed point (0.88 / 0.93 / 0.96 of the ceiling at 8k / 14k /
 26k rows a side), and mini-ot's polish caps its plan at ot_rows (16,000) a side: the plan is dense, 4 n^2 bytes. If
@@ -14,9 +15,12 @@ barycentres of B rows near the mapped row, nearer in a larger pool), grouping lo
 - ``w<m>``: m groups a side drawn afresh every round, each plan warm-started from B's scalings of the last round
   (one vector over all of B's rows, sliced by the group: 10 sweeps a plan, as the method's).
 - ``sub<m>``: only the first group of g<m>: a polish on n/m rows a side (what the groups are compared against).
+- ``n<rows>``: one plan on a seeded sample of that many rows a side (mini-ot's polish before stop 48 on a pair with
+  more than ot_rows rows a side: ``n16000``).
 The rest is the method's polish: eps 0.03, A's rows ridge-whitened (1 mean eigenvalue), 5 cross-fitted folds,
 momentum 0.5, all training rows, from the supervised ceiling and from the ceiling turned by a seeded rotation.
 """
+import os
 import sys
 
 import numpy as np
@@ -38,10 +42,14 @@ def groups(n, m, rng):
 
 
 def run(p, W, rounds, variant, momentum=0.5, folds=5):
-    m = 1 if variant == "all" else int(variant.lstrip("grwsub"))
+    m = 1 if variant == "all" or variant.startswith("n") else int(variant.lstrip("grwsub"))
     rng = np.random.default_rng(3)
     ga, gb = groups(len(p.a), m, rng), groups(len(p.b), m, rng)
     a, b = p.a, p.b
+    if variant.startswith("n"):
+        rows = int(variant[1:])
+        a, b = a[np.sort(rng.permutation(len(a))[:rows])], b[np.sort(rng.permutation(len(b))[:rows])]
+        ga, gb = [np.arange(len(a))], [np.arange(len(b))]
     if variant.startswith("sub"):
         a, b, ga, gb = a[np.sort(ga[0])], b[np.sort(gb[0])], [np.arange(len(ga[0]))], [np.arange(len(gb[0]))]
     order, slices = _folds(len(a), folds)
@@ -84,7 +92,8 @@ def main():
     print(f"{pair}: {len(p.a)} / {len(p.b)} rows a side; ceiling {p.top1(ceiling):.4f}, turned start "
           f"{p.top1(turned):.4f}", flush=True)
     for variant in sys.argv[4:]:
-        for name, start in (("ceiling", ceiling), ("turned", turned)):
+        starts = (("ceiling", ceiling), ("turned", turned))
+        for name, start in starts[:1] if os.environ.get("STARTS") == "ceiling" else starts:
             W, obj, out, n = run(p, start, rounds, variant)
             print(f"{variant} ({n} rows) from {name}: " + " / ".join(out) + f"; last objective {obj:.4f}",
                   flush=True)
