@@ -291,6 +291,10 @@ def test_groups_without_a_seed_name_the_rows():
     x, z, start = two_clouds(3)
     with pytest.raises(ValueError, match=r"group_rows=400 splits 900 / 900 rows into 3 groups a side"):
         ot_refine(x, z, start, eps=0.05, max_rounds=1, sweeps=5, tol=-1.0, n_threads=1, group_rows=400)
+    # More groups than the smaller side has rows: as many groups as it has, each with a row on both sides.
+    W, _ = ot_refine(x, z[:3], start, eps=0.05, max_rounds=1, sweeps=5, tol=-1.0, n_threads=1, group_rows=2,
+                     group_seed=(1,))
+    assert np.isfinite(W).all()
     with pytest.raises(ValueError, match="group_rows must be at least 1, got 0"):
         ot_refine(x, z, start, eps=0.05, max_rounds=1, sweeps=5, tol=-1.0, n_threads=1, group_rows=0,
                   group_seed=(1,))

@@ -147,7 +147,7 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     x, z, W = _float32(x, z, W)
     v = np.ones(len(z))
     history: List[Dict[str, float]] = []
-    groups = _group_count(len(x), len(z), group_rows)
+    groups = plan_groups(len(x), len(z), group_rows)
     if groups > 1 and group_seed is None:
         raise ValueError(f"group_rows={group_rows} splits {len(x)} / {len(z)} rows into {groups} groups a side, "
                          f"which needs a group_seed")
@@ -162,13 +162,14 @@ def ot_refine(x: np.ndarray, z: np.ndarray, W: np.ndarray, *, eps: float, max_ro
     return W, history
 
 
-def _group_count(n: int, m: int, group_rows: Optional[int]) -> int:
-    """How many groups a side hold at most ``group_rows`` rows of the larger side (1: one plan)."""
+def plan_groups(n: int, m: int, group_rows: Optional[int]) -> int:
+    """How many groups a side hold at most ``group_rows`` rows of the larger side (1: one plan); never more than the
+    smaller side has rows, so that every group has a row on each side."""
     if group_rows is None:
         return 1
     if group_rows < 1:
         raise ValueError(f"group_rows must be at least 1, got {group_rows}")
-    return max(1, -(-max(n, m) // int(group_rows)))
+    return max(1, min(-(-max(n, m) // int(group_rows)), min(n, m)))
 
 
 def grouped_targets(pool: ThreadPoolExecutor, mapped: np.ndarray, z: np.ndarray, eps: float, sweeps: int,
@@ -298,4 +299,4 @@ def _folds(n: int, folds: int, seed: Union[int, Sequence[int], None] = None) -> 
     return np.concatenate(members), [slice(int(end - len(m)), int(end)) for m, end in zip(members, ends)]
 
 
-__all__ = ["BLOCK_ROWS", "grouped_targets", "ot_refine", "sinkhorn_targets", "stochastic_refine"]
+__all__ = ["BLOCK_ROWS", "grouped_targets", "ot_refine", "plan_groups", "sinkhorn_targets", "stochastic_refine"]

@@ -61,7 +61,7 @@ from ..linear_map import LinearMap
 from ..mini import SCHEMA as MINI_SCHEMA, MiniParams, MiniResult, fit_mini, training_rows
 from ..procrustes import orthogonalize
 from ..schema import Param, Schema
-from ..transport import ot_refine, stochastic_refine
+from ..transport import ot_refine, plan_groups, stochastic_refine
 from ._progress import StepProgress
 from .base import FitResult
 from .linear import LinearMethod
@@ -743,7 +743,7 @@ def _polish(rows: tuple, W: np.ndarray, x_held: np.ndarray, p: dict, n_threads: 
                                     group_rows=p["ot_rows"] if group_seed is not None else None,
                                     group_seed=group_seed)
     record = {"rounds": history, "rows": [len(x), len(z)], "folds": p["polish_folds"],
-              "plan_groups": -(-max(len(x), len(z)) // p["ot_rows"]) if group_seed is not None else 1,
+              "plan_groups": plan_groups(len(x), len(z), p["ot_rows"] if group_seed is not None else None),
               "momentum": p["polish_momentum"],
               "agreement_at_least": MIN_POLISH_AGREEMENT}
     objective = history[-1]["objective"] if history else None
