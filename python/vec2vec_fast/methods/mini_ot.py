@@ -48,6 +48,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -599,7 +600,7 @@ def _rescuable(candidates: list, best: int, confidence: dict, p: dict) -> bool:
             and candidates[best][3]["status"] != "failed" and len(candidates) > 1)
 
 
-def _polish_rescue(rows: list, all_rows: tuple, candidates: list, p: dict, n_threads: int, base_seed: int,
+def _polish_rescue(rows: list, all_rows: PolishRows, candidates: list, p: dict, n_threads: int, base_seed: int,
                    bar: StepProgress) -> dict:
     """The record of a failed fit's second look, on the candidates' rows (``rows``: fitted A and B rows, held-out A
     and B rows): the ``rescue_polishes`` best-scored candidates polished on the fitted rows; from the polish that ends
@@ -616,7 +617,7 @@ def _polish_rescue(rows: list, all_rows: tuple, candidates: list, p: dict, n_thr
     starts must disagree rather than come from different mini fits: on e5-small -> MPNet WordNet the two that met
     were a reverse candidate and the stochastic candidate refined from its mini map, which agree at 0.45 (top-1
     0.05 and 0.34; polished, 0.13 and 0.74); the next mini fit's polish, at chance, was no start."""
-    fit_rows, (x_held, z_held) = (rows[0], rows[1]), (rows[2], rows[3])
+    fit_rows, (x_held, z_held) = PolishRows(rows[0], rows[1]), (rows[2], rows[3])
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i][3].get("score", 0.0))
     order = [i for i in order if candidates[i][3]["status"] != "failed"][:p["rescue_polishes"]]
     bar.add(len(order) + 2)
@@ -678,7 +679,7 @@ def _rescued_confidence(confidence: dict, rescue: dict, candidates: list) -> dic
             "status": "ok" if ahead else "uncertain", "why": why, "candidates_best_score": best_other}
 
 
-def _polished_mean(rows: tuple, mean: np.ndarray, x_held: np.ndarray, p: dict, n_threads: int, base_seed: int,
+def _polished_mean(rows: PolishRows, mean: np.ndarray, x_held: np.ndarray, p: dict, n_threads: int, base_seed: int,
                    bar: StepProgress):
     """(map, record): ``mean`` (the polar factor of the two rescued maps' sum) polished ``polish_bags`` times
     (round-robin folds, then the rows dealt in orders drawn from (seed, 12, bag)) and the polar factor of the polishes'
@@ -703,12 +704,21 @@ def _polished_mean(rows: tuple, mean: np.ndarray, x_held: np.ndarray, p: dict, n
     return (orthogonalize(np.sum(maps, axis=0, dtype=np.float64)) if maps else mean), record
 
 
+class PolishRows(NamedTuple):
+    """The rows a polish runs on. ``group_seed`` is where the plans' groups are dealt from when the rows exceed
+    ``ot_rows`` a side (the polish's own rows, see _polish_rows); None plans all rows at once (a rescue's candidate
+    rows, which fit one plan by construction, and the study scripts' pairs)."""
+    x: np.ndarray
+    z: np.ndarray
+    group_seed: tuple | None = None
+
+
 def _polish_rows(a_all: np.ndarray, b_all: np.ndarray, result, status: str, p: dict, rng: np.random.Generator,
-                 base_seed: int):
-    """((x, z, group seed), None): the rows every polish of this fit runs on (all rows, held-out ones included, a
+                 base_seed: int) -> tuple[PolishRows | None, dict | None]:
+    """(PolishRows, None): the rows every polish of this fit runs on (all rows, held-out ones included, a
     seeded sample of ``polish_max_rows`` a side when there are more; the same for every candidate, so that their
-    objectives compare) and the seed its plans' groups are dealt from where they exceed ``ot_rows`` a side, or (None,
-    the record of why there is no polish)."""
+    objectives compare), with the seed its plans' groups are dealt from where they exceed ``ot_rows`` a side; or
+    (None, the record of why there is no polish)."""
     if p["polish_rounds"] == 0 or p["ot_max_rounds"] == 0:
         return None, {"applied": False, "why": "polish_rounds=0" if p["polish_rounds"] == 0 else "ot_max_rounds=0"}
     if status == "failed":
@@ -716,11 +726,11 @@ def _polish_rows(a_all: np.ndarray, b_all: np.ndarray, result, status: str, p: d
     pick_a = np.sort(rng.choice(len(a_all), min(p["polish_max_rows"], len(a_all)), replace=False))
     pick_b = np.sort(rng.choice(len(b_all), min(p["polish_max_rows"], len(b_all)), replace=False))
     with threadpool_limits(limits=1, user_api="blas"):  # every candidate has the same means: preprocess once
-        return (preprocess(a_all[pick_a], result.mean_a), preprocess(b_all[pick_b], result.mean_b),
-                (base_seed, 13)), None
+        return PolishRows(preprocess(a_all[pick_a], result.mean_a), preprocess(b_all[pick_b], result.mean_b),
+                          group_seed=(base_seed, 13)), None
 
 
-def _polish(rows: tuple, W: np.ndarray, x_held: np.ndarray, p: dict, n_threads: int, fold_seed=None):
+def _polish(rows: PolishRows | tuple, W: np.ndarray, x_held: np.ndarray, p: dict, n_threads: int, fold_seed=None):
     """(map, record, final objective): the scored map W after at least POLISH_MIN_ROUNDS (or ``polish_rounds`` if
     fewer), at most ``polish_rounds`` more transport rounds on ``rows``, stopped when the objective gains less than
     ``ot_tol``; the final objective is None when the polished map is not kept.
@@ -729,8 +739,7 @@ def _polish(rows: tuple, W: np.ndarray, x_held: np.ndarray, p: dict, n_threads: 
     (``polish_whiten``) removes a bias of the plain one (measured on four real pairs, seed 0: 4 plain rounds +0.6 to
     +2.3 points, 8 whitened rounds +2.1 to +5.2, 8-29 s). The confidence belongs to the scored map, so the polished
     map replaces it only when it is that map refined (agreement on the held-out rows)."""
-    x, z = rows[0], rows[1]
-    group_seed = rows[2] if len(rows) > 2 else None  # the candidates' rows (a rescue's) fit one plan
+    x, z, group_seed = PolishRows(*rows)  # a plain (x, z) pair plans all rows at once
     rounds = p["polish_rounds"]
     # Cross-fitted rounds run them all: their objective is flat within a few rounds while top-1 keeps rising
     # (e5 -> MiniLM, seed 0, no momentum: 0.890 after 8 rounds, 0.912 after 16, 0.919 after 32; momentum 0.5: 0.922
@@ -755,8 +764,8 @@ def _polish(rows: tuple, W: np.ndarray, x_held: np.ndarray, p: dict, n_threads: 
     return W_polished, {**record, "applied": True}, objective
 
 
-def _bagged(polished: dict, kept: int, W_start: np.ndarray, rows, x_held: np.ndarray, p: dict, n_threads: int,
-            base_seed: int, bar: StepProgress):
+def _bagged(polished: dict, kept: int, W_start: np.ndarray, rows: PolishRows, x_held: np.ndarray, p: dict,
+            n_threads: int, base_seed: int, bar: StepProgress):
     """(map, record) of the kept polish bagged over ``polish_bags`` fold orders, or None (one bag, or no kept polish).
     The kept polish is the first bag (round-robin folds); each further bag polishes the same start with the rows
     dealt into the folds in an order drawn from (seed, 9, bag), and the map is the polar factor of the bags' sum.
@@ -808,7 +817,7 @@ def _chain_from(exploring: bool, polish_rows, polished: dict, kept: int, rescue,
     return None, None
 
 
-def _chained(rows: tuple, W: np.ndarray, objective: float, x_held: np.ndarray, p: dict, n_threads: int,
+def _chained(rows: PolishRows, W: np.ndarray, objective: float, x_held: np.ndarray, p: dict, n_threads: int,
              bar: StepProgress):
     """(map, record): W polished again (round-robin folds) up to ``polish_chain`` times, each polish from the one
     before; the map of the polish whose last objective is the best, when it beats ``objective`` (that of the polish W
