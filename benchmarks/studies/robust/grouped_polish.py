@@ -17,31 +17,48 @@ barycentres of B rows near the mapped row, nearer in a larger pool), grouping lo
 - ``sub<m>``: only the first group of g<m>: a polish on n/m rows a side (what the groups are compared against).
 - ``n<rows>``: one plan on a seeded sample of that many rows a side (mini-ot's polish before stop 48 on a pair with
   more than ot_rows rows a side: ``n16000``).
-The rest is the method's polish: eps 0.03, A's rows ridge-whitened (1 mean eigenvalue), 5 cross-fitted folds,
-momentum 0.5, all training rows, from the supervised ceiling and from the ceiling turned by a seeded rotation.
+The rest is the method's polish (crossfit_rounds.py), all training rows, from the supervised ceiling and from the
+ceiling turned by a seeded rotation.
 """
 import os
 import sys
 
 import numpy as np
 
+from crossfit_rounds import crossfit_rounds
 from study_pair import ceiling as true_ceiling, protocol, turned as turned_start
-from vec2vec_fast import _core
-from vec2vec_fast._numerics import unit_rows
-from vec2vec_fast.transport import _block_pool, _folds, _ridge_whitened, sinkhorn_targets
-
-REPORT = (1, 2, 4, 8, 16, 32)
-
-
-def polar(m):
-    return _core.polar_factor(np.ascontiguousarray(m, dtype=np.float64), True).astype(np.float32)
+from vec2vec_fast.transport import sinkhorn_targets
 
 
 def groups(n, m, rng):
     return np.array_split(rng.permutation(n), m)
 
 
-def run(p, W, rounds, variant, momentum=0.5, folds=5):
+class GroupedPlan:
+    """Each round's plan in groups: A's group k (positions in the mapped rows) against B's group k, fixed
+    (``mode`` "g"), drawn afresh with 30 cold sweeps ("r"), or drawn afresh and warm-started from B's scalings of the
+    last round ("w"); the objective is the groups' mean."""
+
+    def __init__(self, n_a, b, ga, gb, mode, rng):
+        self.n_a, self.b, self.ga, self.gb, self.mode, self.rng = n_a, b, ga, gb, mode, rng
+        self.vs = [np.ones(len(g)) for g in gb]
+        self.v_all = np.ones(len(b))
+
+    def __call__(self, pool, mapped):
+        m = len(self.ga)
+        if self.mode in ("r", "w"):
+            self.ga, self.gb = groups(self.n_a, m, self.rng), groups(len(self.b), m, self.rng)
+            self.vs = [np.ones(len(g)) if self.mode == "r" else self.v_all[g] for g in self.gb]
+        t, objs = np.empty_like(mapped), []
+        for k, (ia, ib) in enumerate(zip(self.ga, self.gb)):
+            t[ia], self.vs[k], obj = sinkhorn_targets(pool, mapped[ia], self.b[ib], 0.03,
+                                                      30 if self.mode == "r" else 10, self.vs[k])
+            self.v_all[ib] = self.vs[k]
+            objs.append(obj)
+        return t, float(np.mean(objs))
+
+
+def run(p, W, rounds, variant):
     m = 1 if variant == "all" or variant.startswith("n") else int(variant.lstrip("grwsub"))
     rng = np.random.default_rng(3)
     ga, gb = groups(len(p.a), m, rng), groups(len(p.b), m, rng)
@@ -52,36 +69,8 @@ def run(p, W, rounds, variant, momentum=0.5, folds=5):
         ga, gb = [np.arange(len(a))], [np.arange(len(b))]
     if variant.startswith("sub"):
         a, b, ga, gb = a[np.sort(ga[0])], b[np.sort(gb[0])], [np.arange(len(ga[0]))], [np.arange(len(gb[0]))]
-    order, slices = _folds(len(a), folds)
-    x = a[order]
-    x_fit = _ridge_whitened(x, 1.0)
-    fresh, warm = variant.startswith("r"), variant.startswith("w")
-    vs = [np.ones(len(g)) for g in gb]
-    v_all = np.ones(len(b))
-    W_folds, previous, out = [W] * len(slices), None, []
-    with _block_pool(2) as pool:
-        for r in range(1, rounds + 1):
-            mapped = np.concatenate([unit_rows(x[s] @ Wk) for s, Wk in zip(slices, W_folds)])
-            if fresh:
-                ga, gb = groups(len(a), m, rng), groups(len(b), m, rng)
-                vs = [np.ones(len(g)) for g in gb]
-            if warm:
-                ga, gb = groups(len(a), m, rng), groups(len(b), m, rng)
-                vs = [v_all[g] for g in gb]
-            t, objs = np.empty_like(mapped), []
-            for k, (ia, ib) in enumerate(zip(ga, gb)):
-                t[ia], vs[k], obj = sinkhorn_targets(pool, mapped[ia], b[ib], 0.03, 30 if fresh else 10, vs[k])
-                v_all[ib] = vs[k]
-                objs.append(obj)
-            parts = np.array([x_fit[s].T.astype(np.float64) @ t[s] for s in slices])
-            used = parts if previous is None else parts + momentum * (parts - previous)
-            previous = parts
-            total = used.sum(0)
-            W_folds = [polar(total - part) for part in used]
-            W = polar(total)
-            if r in REPORT:
-                out.append(f"{r}: {p.top1(W):.4f}")
-    return W, float(np.mean(objs)), out, len(a)
+    plan = GroupedPlan(len(a), b, ga, gb, variant[0] if variant[0] in "rw" else "g", rng)
+    return (*crossfit_rounds(a, W, rounds, p.top1, plan), len(a))
 
 
 def main():

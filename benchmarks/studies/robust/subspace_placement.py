@@ -8,23 +8,14 @@ the low axes of W help choose the targets they are then fitted to. Here the plan
 on A's top principal axes only (``k<axes>``), or by its principal coordinates scaled by (eigenvalue / largest)^(gamma/2)
 (``g<gamma>``: gamma 1 weighs axes by their standard deviation once more), while the Procrustes step still fits W on
 all of A's axes. The low block of W then no longer chooses its own targets.
-The rest is the method's polish: eps 0.03, A's rows ridge-whitened (1 mean eigenvalue), 5 cross-fitted folds
-(round-robin), momentum 0.5, 10 warm-started Sinkhorn sweeps, all training rows.
+The rest is the method's polish (crossfit_rounds.py), all training rows.
 """
 import sys
 
 import numpy as np
 
+from crossfit_rounds import WarmPlan, crossfit_rounds
 from study_pair import ceiling as true_ceiling, protocol, turned as turned_start
-from vec2vec_fast import _core
-from vec2vec_fast._numerics import unit_rows
-from vec2vec_fast.transport import _block_pool, _folds, _ridge_whitened, sinkhorn_targets
-
-REPORT = (1, 2, 4, 8, 16, 32)
-
-
-def polar(m):
-    return _core.polar_factor(np.ascontiguousarray(m, dtype=np.float64), True).astype(np.float32)
 
 
 def placement_rows(x, variant):
@@ -40,25 +31,8 @@ def placement_rows(x, variant):
     return (x @ (evecs * scale) @ evecs.T).astype(np.float32)
 
 
-def run(p, W, rounds, variant, momentum=0.5, folds=5):
-    order, slices = _folds(len(p.a), folds)
-    x = p.a[order]
-    x_fit, x_place = _ridge_whitened(x, 1.0), placement_rows(x, variant)
-    v = np.ones(len(p.b))
-    W_folds, previous, out = [W] * len(slices), None, []
-    with _block_pool(2) as pool:
-        for r in range(1, rounds + 1):
-            mapped = np.concatenate([unit_rows(x_place[s] @ Wk) for s, Wk in zip(slices, W_folds)])
-            t, v, obj = sinkhorn_targets(pool, mapped, p.b, 0.03, 10, v)
-            parts = np.array([x_fit[s].T.astype(np.float64) @ t[s] for s in slices])
-            used = parts if previous is None else parts + momentum * (parts - previous)
-            previous = parts
-            total = used.sum(0)
-            W_folds = [polar(total - part) for part in used]
-            W = polar(total)
-            if r in REPORT:
-                out.append(f"{r}: {p.top1(W):.4f}")
-    return W, obj, out
+def run(p, W, rounds, variant):
+    return crossfit_rounds(p.a, W, rounds, p.top1, WarmPlan(p.b), place=lambda x: placement_rows(x, variant))
 
 
 def main():

@@ -10,55 +10,41 @@ a flat objective could take:
   plan is peaked, small where it is spread over unlike rows). beta 0 is the method; -1 gives unit targets.
 - ``m<lam>``: a second-moment term, the gradient of tr(Wᵀ Σa W Σb) (the map carries A's covariance onto B's),
   scaled to lam times the plan cross-covariance's norm and added before each polar factor.
-The rest is the method's polish: eps 0.03, A's rows ridge-whitened (1 mean eigenvalue), 5 cross-fitted folds
-(round-robin), momentum 0.5, 10 warm-started Sinkhorn sweeps, all training rows.
+The rest is the method's polish (crossfit_rounds.py), all training rows.
 """
 import sys
 
 import numpy as np
 
+from crossfit_rounds import WarmPlan, crossfit_rounds
 from study_pair import ceiling as true_ceiling, protocol, turned as turned_start
-from vec2vec_fast import _core
-from vec2vec_fast._numerics import unit_rows
-from vec2vec_fast.transport import _block_pool, _folds, _ridge_whitened, sinkhorn_targets
-
-REPORT = (1, 2, 4, 8, 16, 32)
+from vec2vec_fast.transport import _folds
 
 
-def polar(m):
-    return _core.polar_factor(np.ascontiguousarray(m, dtype=np.float64), True).astype(np.float32)
+class WeightedPlan(WarmPlan):
+    """The method's plan, each barycentric target then scaled by its norm to the power beta."""
+
+    def __init__(self, b, beta):
+        super().__init__(b)
+        self.beta = beta
+
+    def __call__(self, pool, mapped):
+        t, obj = super().__call__(pool, mapped)
+        return (t * (np.linalg.norm(t, axis=1, keepdims=True) ** self.beta) if self.beta else t), obj
 
 
-def run(p, W, rounds, beta=0.0, lam=0.0, momentum=0.5, folds=5):
-    order, slices = _folds(len(p.a), folds)
-    x = p.a[order]
-    x_fit = _ridge_whitened(x, 1.0)
+def run(p, W, rounds, beta=0.0, lam=0.0):
+    x = p.a[_folds(len(p.a), 5)[0]]  # in the polish's fold order, so that the sums round as they did
     cov_a = x.T.astype(np.float64) @ x / len(x)
     cov_b = p.b.T.astype(np.float64) @ p.b / len(p.b)
-    v = np.ones(len(p.b))
-    W_folds, previous, out = [W] * len(slices), None, []
-    with _block_pool(2) as pool:
-        for r in range(1, rounds + 1):
-            mapped = np.concatenate([unit_rows(x[s] @ Wk) for s, Wk in zip(slices, W_folds)])
-            t, v, obj = sinkhorn_targets(pool, mapped, p.b, 0.03, 10, v)
-            if beta:
-                t = t * (np.linalg.norm(t, axis=1, keepdims=True) ** beta)
-            parts = np.array([x_fit[s].T.astype(np.float64) @ t[s] for s in slices])
-            used = parts if previous is None else parts + momentum * (parts - previous)
-            previous = parts
-            total = used.sum(0)
 
-            def term(Wk, M):
-                if not lam:
-                    return 0.0
-                g = cov_a @ Wk @ cov_b
-                return lam * np.linalg.norm(M) / np.linalg.norm(g) * g
+    def with_second_moment(M, Wk):
+        if not lam:
+            return M
+        g = cov_a @ Wk @ cov_b
+        return M + lam * np.linalg.norm(M) / np.linalg.norm(g) * g
 
-            W_folds = [polar(total - part + term(Wk, total - part)) for part, Wk in zip(used, W_folds)]
-            W = polar(total + term(W, total))
-            if r in REPORT:
-                out.append(f"{r}: {p.top1(W):.4f}")
-    return W, obj, out
+    return crossfit_rounds(p.a, W, rounds, p.top1, WeightedPlan(p.b, beta), adjust=with_second_moment)
 
 
 def second_moment(p, W):
