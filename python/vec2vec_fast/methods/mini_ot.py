@@ -707,7 +707,7 @@ def _polished_mean(rows: PolishRows, mean: np.ndarray, x_held: np.ndarray, p: di
 class PolishRows(NamedTuple):
     """The rows a polish runs on. ``group_seed`` is where the plans' groups are dealt from when the rows exceed
     ``ot_rows`` a side (the polish's own rows, see _polish_rows); None plans all rows at once (a rescue's candidate
-    rows, which fit one plan by construction, and the study scripts' pairs)."""
+    rows, which fit one plan by construction, or a caller's plain (x, z) pair)."""
     x: np.ndarray
     z: np.ndarray
     group_seed: tuple | None = None
