@@ -293,10 +293,10 @@ def test_quick_first_candidates_that_agree_below_0_95_are_set_aside(mixture, fit
     0.920, and ended 1.8 points low). On the planted mixture 3 quick runs agree at about 0.93: the fit goes on from
     candidates at anchor_runs (4, which agree at 0.99 and so do not explore), bit for bit the fit without the quick
     step (``fitted``)."""
-    from vec2vec_fast.methods import mini_ot
+    from vec2vec_fast.methods import mini_ot_candidates
 
     a, b, _, _ = mixture
-    assert mini_ot.EXPLORE_BELOW == mini_ot.QUICK_AGREE_AT_LEAST == 0.95
+    assert mini_ot_candidates.EXPLORE_BELOW == mini_ot_candidates.QUICK_AGREE_AT_LEAST == 0.95
     quick = Aligner(seed=1, **{**SMALL, "quick_anchor_runs": 3}).fit(a, b)
     report = quick.report_
     assert 0.9 <= report["quick"]["agreement"] < 0.95 and report["quick"]["status"] == "ok"
@@ -332,25 +332,26 @@ def test_exploration_after_extra_candidates_takes_new_seeds(monkeypatch, mixture
 
 
 def test_the_extra_schedule_pairs_each_new_seed_with_both_counts():
-    from vec2vec_fast.methods.mini_ot import _extra_schedule
+    from vec2vec_fast.methods.mini_ot_candidates import extra_schedule
 
     p = {"candidates": 2, "extra_candidates": 5, "anchor_clusters": 20}
-    assert _extra_schedule({**p, "extra_anchor_clusters": 12}) == [(2, 12), (2, 20), (3, 12), (3, 20), (4, 12)]
-    assert _extra_schedule({**p, "extra_anchor_clusters": 0}) == [(2, 20), (3, 20), (4, 20), (5, 20), (6, 20)]
-    assert _extra_schedule({**p, "extra_anchor_clusters": 20}) == [(2, 20), (3, 20), (4, 20), (5, 20), (6, 20)]
-    assert _extra_schedule({**p, "extra_candidates": 0, "extra_anchor_clusters": 12}) == []
+    assert extra_schedule({**p, "extra_anchor_clusters": 12}) == [(2, 12), (2, 20), (3, 12), (3, 20), (4, 12)]
+    assert extra_schedule({**p, "extra_anchor_clusters": 0}) == [(2, 20), (3, 20), (4, 20), (5, 20), (6, 20)]
+    assert extra_schedule({**p, "extra_anchor_clusters": 20}) == [(2, 20), (3, 20), (4, 20), (5, 20), (6, 20)]
+    assert extra_schedule({**p, "extra_candidates": 0, "extra_anchor_clusters": 12}) == []
 
 
 def test_explored_candidates_take_their_own_anchor_stage():
-    from vec2vec_fast.methods.mini_ot import SCHEMA, _explore_params
+    from vec2vec_fast.methods.mini_ot import SCHEMA
+    from vec2vec_fast.methods.mini_ot_candidates import explore_params
     from vec2vec_fast.mini import MiniParams
 
     first = MiniParams(anchor_runs=300, anchor_kmeans_iter=20, anchor_clusters=16)
     p = {"explore_anchor_runs": 30, "explore_anchor_kmeans_iter": 300}
-    explored = [_explore_params(first, p, k) for k in range(4)]
+    explored = [explore_params(first, p, k) for k in range(4)]
     assert [(e.anchor_runs, e.anchor_kmeans_iter, e.anchor_clusters) for e in explored] == [
         (30, 300, 16), (300, 20, 16), (30, 300, 16), (300, 20, 16)]  # they alternate, starting with their own
-    assert _explore_params(first, {"explore_anchor_runs": 0, "explore_anchor_kmeans_iter": 0}, 0) == first
+    assert explore_params(first, {"explore_anchor_runs": 0, "explore_anchor_kmeans_iter": 0}, 0) == first
     # The defaults: the notebook's anchor stage (30 runs of converged k-means) for the explored candidates, 300 rough
     # runs for the first ones.
     defaults = SCHEMA.defaults()
@@ -562,7 +563,8 @@ def test_rescue_candidates_refine_the_other_mini_maps_when_every_candidate_disag
 def test_rescue_candidates_start_from_the_best_scored_mini_maps_not_yet_refined_stochastically():
     from types import SimpleNamespace
 
-    from vec2vec_fast.methods.mini_ot import SCHEMA, _rescue_order
+    from vec2vec_fast.methods.mini_ot import SCHEMA
+    from vec2vec_fast.methods.mini_ot_candidates import rescue_order
 
     def candidate(seed, score, stochastic=False, reverse=False, clusters=20):
         report = {"reverse": reverse, "anchor_clusters": clusters, "anchor_runs": 300, "stochastic": stochastic}
@@ -572,7 +574,7 @@ def test_rescue_candidates_start_from_the_best_scored_mini_maps_not_yet_refined_
                   candidate(5, 0.057, clusters=12), candidate(5, 0.054), candidate(6, 0.059, clusters=12),
                   candidate(3, 0.0555, reverse=True), candidate(4, 0.053, reverse=True)]
     # Mini seed 3 (forward, 20 clusters) has its stochastic candidate; seed 4's did not happen yet.
-    assert _rescue_order(candidates) == [5, 3, 6, 1, 4, 7]
+    assert rescue_order(candidates) == [5, 3, 6, 1, 4, 7]
     assert SCHEMA.defaults()["rescue_candidates"] == 4  # on by default
 
 
@@ -1271,7 +1273,7 @@ def test_cli_keeps_an_existing_model_when_the_new_fit_failed(tmp_path, capsys, m
 
 
 def test_the_choice_among_extra_candidates_prefers_a_map_two_seeds_found():
-    from vec2vec_fast.methods.mini_ot import _confirmed_choice
+    from vec2vec_fast.methods.mini_ot_candidates import confirmed_choice
 
     rng = np.random.default_rng(11)
     x_held = rng.standard_normal((400, 16)).astype(np.float32)
@@ -1282,17 +1284,17 @@ def test_the_choice_among_extra_candidates_prefers_a_map_two_seeds_found():
         return [(None, W, None, {"score": score}) for W, score in pairs]
 
     # Map 0 found twice (scores 0.06, 0.05) beats map 1 found once with a higher score (0.09): a seed gone astray.
-    best, cross = _confirmed_choice(cands((maps[1], 0.09), (maps[0], 0.05), (near[0], 0.06)), x_held)
+    best, cross = confirmed_choice(cands((maps[1], 0.09), (maps[0], 0.05), (near[0], 0.06)), x_held)
     assert best == 2 and not cross["ambiguous"] and cross["agreement"] > 0.99 and cross["runner_up_score"] == 0.05
     # Two maps each found twice, scoring alike: the data allow both, ambiguous.
-    best, cross = _confirmed_choice(cands((maps[0], 0.06), (near[0], 0.06), (maps[1], 0.058), (near[1], 0.057)),
-                                    x_held)
+    best, cross = confirmed_choice(cands((maps[0], 0.06), (near[0], 0.06), (maps[1], 0.058), (near[1], 0.057)),
+                                   x_held)
     assert best in (0, 1) and cross["ambiguous"] and cross["agreement"] < 0.5 and cross["runner_up_score"] == 0.058
     # ... but not when the other twice-found map scores clearly lower (below 0.85 of the best).
-    best, cross = _confirmed_choice(cands((maps[0], 0.06), (near[0], 0.06), (maps[1], 0.04), (near[1], 0.04)), x_held)
+    best, cross = confirmed_choice(cands((maps[0], 0.06), (near[0], 0.06), (maps[1], 0.04), (near[1], 0.04)), x_held)
     assert best in (0, 1) and not cross["ambiguous"]
     # None found twice: the best-scored one, compared with the runner-up as between the first candidates.
-    best, cross = _confirmed_choice(cands((maps[0], 0.06), (maps[1], 0.059), (maps[2], 0.03)), x_held)
+    best, cross = confirmed_choice(cands((maps[0], 0.06), (maps[1], 0.059), (maps[2], 0.03)), x_held)
     assert best == 0 and cross["ambiguous"] and cross["runner_up_score"] == 0.059
 
 
@@ -1301,7 +1303,7 @@ def test_a_stochastic_candidate_does_not_confirm_its_own_first_candidate():
     twice, not two seeds finding one map (measured on a real pair: such a fit was "ok" at top-1 0.06)."""
     from types import SimpleNamespace
 
-    from vec2vec_fast.methods.mini_ot import _confirmed_choice
+    from vec2vec_fast.methods.mini_ot_candidates import confirmed_choice
 
     rng = np.random.default_rng(12)
     x_held = rng.standard_normal((400, 16)).astype(np.float32)
@@ -1315,19 +1317,19 @@ def test_a_stochastic_candidate_does_not_confirm_its_own_first_candidate():
     first = [candidate(3, maps[0], 0.0564), candidate(4, maps[1], 0.0547)]
     # The first candidate's own stochastic candidate agrees with it, and nothing else does: still two different maps
     # scoring alike, though the stochastic one is the runner-up by score (the measured case: 0.0553).
-    best, cross = _confirmed_choice(first + [candidate(3, refound, 0.0553, stochastic=True)], x_held)
+    best, cross = confirmed_choice(first + [candidate(3, refound, 0.0553, stochastic=True)], x_held)
     assert best == 0 and cross["ambiguous"] and cross["agreement"] < 0.5 and cross["runner_up_score"] == 0.0547
     # The same when the stochastic one scores best: compared with the other first candidate, not its own.
-    best, cross = _confirmed_choice(first + [candidate(3, refound, 0.0600, stochastic=True)], x_held)
+    best, cross = confirmed_choice(first + [candidate(3, refound, 0.0600, stochastic=True)], x_held)
     assert best == 2 and cross["ambiguous"] and cross["runner_up_score"] == 0.0547
     # The other first candidate's stochastic candidate finding map 0 is a second mini fit finding it: confirmed.
-    best, cross = _confirmed_choice(first + [candidate(4, refound, 0.06, stochastic=True)], x_held)
+    best, cross = confirmed_choice(first + [candidate(4, refound, 0.06, stochastic=True)], x_held)
     assert best == 2 and not cross["ambiguous"] and cross["agreement"] > 0.99
     # So is a reverse candidate of the same seed (mini fitted B -> A) and an extra one at another cluster count.
     for other in (candidate(3, refound, 0.06, reverse=True),
                   (SimpleNamespace(seed=3), refound, {"reverse": False, "anchor_clusters": 12, "anchor_runs": 300},
                    {"score": 0.06})):
-        best, cross = _confirmed_choice(first + [other], x_held)
+        best, cross = confirmed_choice(first + [other], x_held)
         assert best == 2 and not cross["ambiguous"]
 
 

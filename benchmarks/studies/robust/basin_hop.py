@@ -44,7 +44,7 @@ def main():
         W, _ = mini_ot._stochastic_start(rows[0], rows[1], W_fit, params, (seed, 21, k), 1)
         W_p, _, objective = mini_ot._polish(rows, W, no_held, params, 1)
         print(f"hop {k}: after the stochastic rounds {p.top1(W):.4f}, polished {p.top1(W_p):.4f}, objective "
-              f"{objective:.4f}, agreement with the fitted map {mini_ot._agreement(x_held, W_fit, W_p):.3f}",
+              f"{objective:.4f}, agreement with the fitted map {mini_ot.map_agreement(x_held, W_fit, W_p):.3f}",
               flush=True)
 
 

@@ -48,8 +48,8 @@ def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
     return out
 
 
-mini_ot._polish, mini_ot._polish_rows, mini_ot._explorable = recording_polish, rows_even_if_failed, top_scored
-mini_ot._best_polished = lambda polished, best: best
+mini_ot._polish, mini_ot._polish_rows, mini_ot.worth_polishing = recording_polish, rows_even_if_failed, top_scored
+mini_ot.best_polished = lambda polished, best: best
 t = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

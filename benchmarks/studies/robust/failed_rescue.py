@@ -58,8 +58,8 @@ def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
     return out
 
 
-mini_ot._polish, mini_ot._polish_rows, mini_ot._explorable = recording_polish, rows_even_if_failed, top_scored
-mini_ot._best_polished = lambda polished, best: best
+mini_ot._polish, mini_ot._polish_rows, mini_ot.worth_polishing = recording_polish, rows_even_if_failed, top_scored
+mini_ot.best_polished = lambda polished, best: best
 t = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -91,7 +91,7 @@ for rank, i in enumerate(order):
     t = time.perf_counter()
     W_s, stages = mini_ot._stochastic_start(rows[0], rows[1], polishes[i]["W"], params, (seed, 26, rank), 1)
     W_r, record, objective = mini_ot._polish(rows, W_s, no_held, params, 1)
-    agreement = mini_ot._agreement(seen["x_held"], polishes[i]["W"], W_r)
+    agreement = mini_ot.map_agreement(seen["x_held"], polishes[i]["W"], W_r)
     r = {"from": i, "objective_from": polishes[i]["objective"], "top1_from": polishes[i]["top1"],
          "stochastic_top1": p.top1(W_s), "objective": objective, "top1": p.top1(W_r), "agreement": agreement,
          "seconds": time.perf_counter() - t, "W": W_r}

@@ -48,7 +48,7 @@ for seed in seeds:
                          else None, "objective": c["objective"], "top1": p.top1(c["W"]), "start_top1": p.top1(c["W_in"]),
                          "bag": c["bag"]})
     # The method's own agreement arithmetic (it reads each candidate's map at index 1).
-    agree = (mini_ot._agreement_matrix([(None, c["W"]) for c in calls], x_held) if x_held is not None
+    agree = (mini_ot.agreement_matrix([(None, c["W"]) for c in calls], x_held) if x_held is not None
              else np.ones((len(calls), len(calls))))
     print(f"{pair} seed {seed}: kept top-1 {p.top1(al.W_):.4f} status {rep['status']} first agreement "
           f"{rep['confidence'].get('agreement', float('nan')):.3f} {len(seeds_in_order)} candidates "

@@ -64,7 +64,7 @@ t = time.perf_counter()
 for i, W in enumerate(refined):
     if id(W) in done or any(np.array_equal(W, e["W_in"]) for e in polishes):
         continue
-    if mini_ot._agreement(x_held, refined[best], W) < mini_ot.MIN_AGREEMENT:
+    if mini_ot.map_agreement(x_held, refined[best], W) < mini_ot.MIN_AGREEMENT:
         continue
     W_out, rec, objective = original_polish(rows, W, x_held, params, 1)
     polishes.append({"W_in": W, "W": W_out, "objective": objective, "applied": rec["applied"], "added": True})
@@ -74,7 +74,7 @@ kept = [e for e in polishes if e["applied"]]
 W_kept = al.W_
 for k, e in enumerate(kept):
     e["top1"] = p.top1(e["W"])
-    e["agree_kept"] = mini_ot._agreement(x_held, W_kept, e["W"])
+    e["agree_kept"] = mini_ot.map_agreement(x_held, W_kept, e["W"])
     print(f"  polish {k}: objective {e['objective']:.5f} top-1 {p.top1(e['W_in']):.4f} -> {e['top1']:.4f}, agreement "
           f"with the kept map {e['agree_kept']:.3f}{' (added)' if e.get('added') else ''}", flush=True)
 by_objective = sorted(kept, key=lambda e: -e["objective"])

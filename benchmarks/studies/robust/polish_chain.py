@@ -38,7 +38,7 @@ out["chain"] = []
 for k in range(count):
     t = time.perf_counter()
     W_next, _, objective = mini_ot._polish(rows, W, no_held, params, 1)
-    step = {"top1": p.top1(W_next), "objective": objective, "agreement": mini_ot._agreement(held, W, W_next)}
+    step = {"top1": p.top1(W_next), "objective": objective, "agreement": mini_ot.map_agreement(held, W, W_next)}
     out["chain"].append(step)
     W = W_next
     print(f"  polish {k + 1}: {step['top1']:.4f} at {objective:.5f}, agreement with the previous "

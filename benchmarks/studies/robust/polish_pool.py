@@ -44,7 +44,7 @@ if save:
              bags=params["polish_bags"], seed=seed)
 for k, e in enumerate(plain):
     e["top1"] = p.top1(e["W"])
-    e["agree"] = mini_ot._agreement(x_held, best["W"], e["W"])
+    e["agree"] = mini_ot.map_agreement(x_held, best["W"], e["W"])
     print(f"  polish {k}: objective {e['objective']:.5f} top-1 {p.top1(e['W_in']):.4f} -> {e['top1']:.4f}, agreement "
           f"with the best-objective polish {e['agree']:.3f}{' (kept)' if e is best else ''}", flush=True)
 for e in bags:

@@ -30,7 +30,7 @@ if not polishes or context["rows"] is None:
 rows, x_held, params = context["rows"], context["x_held"], context["params"]
 applied = [e for e in polishes if e["applied"]]
 for e in applied:
-    e["agree"] = mini_ot._agreement(x_held, al.W_, e["W"])
+    e["agree"] = mini_ot.map_agreement(x_held, al.W_, e["W"])
     e["top1"] = p.top1(e["W"])
 print("  polishes (top-1, agreement with the kept map): " + ", ".join(f"{e['top1']:.4f} ({e['agree']:.2f})"
                                                                       for e in applied), flush=True)

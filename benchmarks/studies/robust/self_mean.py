@@ -36,7 +36,7 @@ def polished(W, bag=0):
 
 t = time.perf_counter()
 W_c, obj_c = polished(W0)
-out["control"] = {"top1": p.top1(W_c), "objective": obj_c, "agreement": mini_ot._agreement(held, W0, W_c)}
+out["control"] = {"top1": p.top1(W_c), "objective": obj_c, "agreement": mini_ot.map_agreement(held, W0, W_c)}
 print(f"  control, polished again: {out['control']['top1']:.4f} at {obj_c:.5f}, agreement "
       f"{out['control']['agreement']:.3f} ({time.perf_counter() - t:.0f} s)", flush=True)
 
@@ -48,7 +48,7 @@ if other_key is None:
 else:
     W2 = np.load(saved)[other_key]
     out["second"] = {"key": other_key, "top1": p.top1(W2)}
-out["second"]["agreement"] = mini_ot._agreement(held, W0, W2)
+out["second"]["agreement"] = mini_ot.map_agreement(held, W0, W2)
 print(f"  second map: {json.dumps(out['second'])} ({time.perf_counter() - t:.0f} s)", flush=True)
 
 t = time.perf_counter()

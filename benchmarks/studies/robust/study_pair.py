@@ -96,7 +96,7 @@ def ceiling(p):
 def candidate_rows(data_dir, pair, seed):
     """(protocol, mini-ot's defaults, mini's parameters at mini-ot's candidate settings, A's and B's rows a candidate
     fits): the protocol's training rows less 2,000 a side, as mini-ot holds them out (a seeded draw of its own)."""
-    from vec2vec_fast.methods.mini_ot import SCHEMA, _MINI_NAMES
+    from vec2vec_fast.methods.mini_ot import SCHEMA, MINI_NAMES
     from vec2vec_fast.mini import MiniParams
     p = protocol(data_dir, pair)
     defaults = SCHEMA.defaults()
@@ -104,7 +104,7 @@ def candidate_rows(data_dir, pair, seed):
     a = p.a[np.sort(rng.choice(len(p.a), len(p.a) - 2000, replace=False))]
     b = p.b[np.sort(rng.choice(len(p.b), len(p.b) - 2000, replace=False))]
     print(f"{pair} seed {seed}: {len(a)} / {len(b)} rows fitted", flush=True)
-    return p, defaults, MiniParams(**{k: defaults[k] for k in _MINI_NAMES}), a, b
+    return p, defaults, MiniParams(**{k: defaults[k] for k in MINI_NAMES}), a, b
 
 
 def fit_recording_polishes(p, seed):
