@@ -1,6 +1,10 @@
-"""The default method on a full-size real cross-family pair of ../shared/data (MiniLM -> multilingual-e5-small,
-Wikipedia), with the papers' protocol: disjoint training halves (7,952 unpaired rows a side), 4,096 held-out true
-pairs. CI runs with ../shared beside the checkout; elsewhere these tests skip and say why."""
+"""The default method on a full-size real cross-family pair of ../shared/data (MiniLM -> the Universal Sentence
+Encoder, Wikipedia, 384 -> 512), with the papers' protocol: disjoint training halves (13,977 unpaired rows a side),
+8,192 held-out true pairs. CI runs with ../shared beside the checkout; elsewhere these tests skip and say why.
+
+The pair is the one whose first candidates agree, so the fit does not explore: 228 s beside another fit (2 cores). The
+exploring path (MiniLM -> e5-small, 2,000 s loaded) is covered on planted data in tests/test_mini_ot.py and measured
+on every real pair by benchmarks/bench_quality.py."""
 
 import warnings
 from pathlib import Path
@@ -10,7 +14,7 @@ import pytest
 
 from vec2vec_fast import Aligner, AlignmentFailedWarning
 
-PAIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "minilm_e5small_wiki"
+PAIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "minilm_use_wiki"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not (PAIR / "A.npy").exists(), reason=f"needs the real pairs in {PAIR.parent}")]
 
@@ -18,7 +22,8 @@ pytestmark = [pytest.mark.slow,
 @pytest.fixture(scope="module")
 def protocol():
     a, b = np.load(PAIR / "A.npy").astype(np.float32), np.load(PAIR / "B.npy").astype(np.float32)
-    n, e = len(a), 4096
+    n = len(a)
+    e = 8192 if n >= 3 * 8192 else 4096
     h = (n - e) // 2
     return a[:h], b[h:2 * h], a[n - e:], b[n - e:]
 
@@ -38,7 +43,8 @@ def test_the_default_beats_mini_by_far_and_vouches_for_its_map(protocol):
         warnings.simplefilter("error", AlignmentFailedWarning)
         aligner = Aligner(seed=0).fit(a_train, b_train)
     mini = Aligner("mini", seed=0).fit(a_train, b_train)
-    # Measured: mini-ot 0.896 (mean rank 1.40), mini 0.776 (5.62), the supervised ceiling 0.988.
+    # Measured (this split, seed 0, stop 50): mini-ot 0.892 (ok, score 0.092; 228 s beside another fit), mini 0.768,
+    # the supervised ceiling 0.945.
     assert top1(aligner, a_eval, b_eval) > 0.86
     assert top1(mini, a_eval, b_eval) < 0.80
     assert aligner.report_["status"] == "ok" and aligner.report_["confidence"]["score"] > 0.04
@@ -50,4 +56,4 @@ def test_b_replaced_by_noise_of_its_mean_and_covariance_is_flagged(protocol):
     noise = np.random.default_rng(0).multivariate_normal(b64.mean(0), np.cov(b64, rowvar=False), size=len(b64))
     with pytest.warns(AlignmentFailedWarning):
         aligner = Aligner(seed=0).fit(a_train, noise.astype(np.float32))
-    assert aligner.report_["status"] == "failed"  # measured: score 0.0007
+    assert aligner.report_["status"] == "failed"  # measured: score 0.0001 (440 s beside another fit)
