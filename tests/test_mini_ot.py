@@ -88,6 +88,14 @@ def test_recovers_a_planted_map_where_mini_fails(mixture, fitted):
     assert report["confidence"]["extra_candidates"] == 0  # they agree: no more seeds
 
 
+def patch_refine(monkeypatch, refine):
+    """ot_refine as both of its callers see it: the candidates' rounds (mini_ot) and the polish (mini_ot_polish)."""
+    from vec2vec_fast.methods import mini_ot, mini_ot_polish
+
+    monkeypatch.setattr(mini_ot, "ot_refine", refine)
+    monkeypatch.setattr(mini_ot_polish, "ot_refine", refine)
+
+
 def seeds_gone_astray(monkeypatch, how_many, score_as=(0.5, "ok")):
     """The first ``how_many`` candidates return random rotations that the score rates ``score_as`` (by default above
     the true map, as maps matching B's distribution but not its rows were measured to score on WordNet glosses); the
@@ -109,7 +117,7 @@ def seeds_gone_astray(monkeypatch, how_many, score_as=(0.5, "ok")):
         return {**confidence, "score": score_as[0], "status": score_as[1]} if any(W is m for m in astray) \
             else confidence
 
-    monkeypatch.setattr(mini_ot, "ot_refine", refine_or_astray)
+    patch_refine(monkeypatch, refine_or_astray)
     monkeypatch.setattr(mini_ot, "score_map", score_astray)
 
 
@@ -190,7 +198,6 @@ def tilted_candidates(monkeypatch, tilt=0.5, objectives=None):
     and, with ``objectives`` (by mini seed), the polish keeps its start and ends at that objective. Returns the
     polishes' starting maps, in call order."""
     from vec2vec_fast import transport
-    from vec2vec_fast.methods import mini_ot
 
     refine, polished_from, fitted = transport.ot_refine, [], []  # the real one, also when patched before
 
@@ -209,7 +216,7 @@ def tilted_candidates(monkeypatch, tilt=0.5, objectives=None):
         fitted.append((k + 1, (W @ turn).astype(np.float32)))  # mini seed k + 1 (the fit's seed is 1)
         return fitted[-1][1], history
 
-    monkeypatch.setattr(mini_ot, "ot_refine", refine_tilted)
+    patch_refine(monkeypatch, refine_tilted)
     return polished_from
 
 
@@ -397,7 +404,7 @@ def test_reverse_candidates_join_an_exploring_fit(monkeypatch, wider_mixture):
             starts.append(W)
         return tilted(x, z, W, **kw)
 
-    monkeypatch.setattr(mini_ot, "ot_refine", recording_refine)
+    patch_refine(monkeypatch, recording_refine)
     aligner = Aligner(seed=1, **{**SMALL, "reverse_candidates": 2}).fit(a, b)
     report = aligner.report_
     assert [(c["seed"], c["reverse"], c["anchor_runs"]) for c in report["candidates"]] == [
@@ -455,7 +462,7 @@ def test_stochastic_candidates_refine_the_first_mini_maps_again_before_new_seeds
     mini maps (no new mini fit) refined by stochastic rounds on stochastic_rows rows a side, then by a candidate's
     rounds, scored and chosen as the others. Here the first two go astray and the two stochastic ones find the planted
     map and agree, so no new seed is fitted."""
-    from vec2vec_fast.methods import mini_ot
+    from vec2vec_fast.methods import mini_ot_polish
 
     a, b, a_eval, b_eval = mixture
     params = {**SMALL, "stochastic_candidates": 2, "stochastic_rounds": 5, "stochastic_rows": 1000}
@@ -463,13 +470,13 @@ def test_stochastic_candidates_refine_the_first_mini_maps_again_before_new_seeds
     def fit(record):
         calls, thinned = recorded_mini_calls(monkeypatch), []
         seeds_gone_astray(monkeypatch, 2)
-        real = mini_ot.stochastic_refine
+        real = mini_ot_polish.stochastic_refine
 
         def recording(x, z, W, **kw):
             thinned.append((len(x), len(z), W, kw))
             return real(x, z, W, **kw)
 
-        monkeypatch.setattr(mini_ot, "stochastic_refine", recording)
+        monkeypatch.setattr(mini_ot_polish, "stochastic_refine", recording)
         with warnings.catch_warnings():
             warnings.simplefilter("error", AlignmentFailedWarning)
             aligner = Aligner(seed=1, **params).fit(a, b)
@@ -501,12 +508,13 @@ def test_stochastic_candidates_join_an_exploring_fit(monkeypatch, mixture):
     """An exploring fit adds stochastic candidates after the explored (and reverse) ones: the first candidates' mini
     maps refined again by stochastic rounds, then refined, scored and (when they agree) polished as the others; the
     one whose polish ends highest is kept."""
-    from vec2vec_fast.methods import mini_ot
+    from vec2vec_fast.methods import mini_ot_polish
 
     a, b, a_eval, b_eval = mixture
     calls, thinned = recorded_mini_calls(monkeypatch), []
-    real = mini_ot.stochastic_refine
-    monkeypatch.setattr(mini_ot, "stochastic_refine", lambda x, z, W, **kw: thinned.append(W) or real(x, z, W, **kw))
+    real = mini_ot_polish.stochastic_refine
+    monkeypatch.setattr(mini_ot_polish, "stochastic_refine",
+                        lambda x, z, W, **kw: thinned.append(W) or real(x, z, W, **kw))
     objectives = {1: 0.30, 2: 0.31, 3: 0.29, 4: 0.30, 5: 0.31, 6: 0.30, 7: 0.40, 8: 0.30}
     tilted_candidates(monkeypatch, objectives=objectives)
     params = {**SMALL, "stochastic_candidates": 2, "stochastic_rounds": 3, "stochastic_rows": 1000}
@@ -531,15 +539,16 @@ def test_rescue_candidates_refine_the_other_mini_maps_when_every_candidate_disag
     """When every scheduled candidate is spent (stochastic, extra) and they all found different maps, the fit does
     not fail yet: stochastic rounds from the mini maps that had none (here the extra candidates', mini seed 3 at 12 and
     20 anchor clusters) find the planted map and agree. Without rescue candidates the same fit fails."""
-    from vec2vec_fast.methods import mini_ot
+    from vec2vec_fast.methods import mini_ot_polish
 
     a, b, a_eval, b_eval = mixture
     params = {**SMALL, "stochastic_candidates": 2, "stochastic_rounds": 5, "stochastic_rows": 1000,
               "extra_candidates": 2, "rescue_candidates": 2}
     calls, thinned = recorded_mini_calls(monkeypatch), []
     seeds_gone_astray(monkeypatch, 6)  # the first candidates, their stochastic ones and both extras
-    real = mini_ot.stochastic_refine
-    monkeypatch.setattr(mini_ot, "stochastic_refine", lambda x, z, W, **kw: thinned.append(W) or real(x, z, W, **kw))
+    real = mini_ot_polish.stochastic_refine
+    monkeypatch.setattr(mini_ot_polish, "stochastic_refine",
+                        lambda x, z, W, **kw: thinned.append(W) or real(x, z, W, **kw))
     with warnings.catch_warnings():
         warnings.simplefilter("error", AlignmentFailedWarning)
         aligner = Aligner(seed=1, **params).fit(a, b)
@@ -602,7 +611,7 @@ def turned_candidates(monkeypatch, tilt, turned_score=0.5):
         confidence = score(x, z, W, rng)
         return {**confidence, "score": turned_score, "status": "ok"} if any(W is m for m in turned) else confidence
 
-    monkeypatch.setattr(mini_ot, "ot_refine", refine_turned)
+    patch_refine(monkeypatch, refine_turned)
     monkeypatch.setattr(mini_ot, "score_map", score_turned)
     return turned
 
@@ -687,7 +696,8 @@ def test_polish_rescue_polishes_the_rescued_maps_mean_and_bags_it(mixture, fitte
     two maps turned off the fitted one in different directions (their mean still off), it is back at the fitted
     map's top-1 (measured: turned maps 0.58 and 0.59, their mean 0.73, polished 0.84, the fitted map 0.84)."""
     from vec2vec_fast.methods._progress import StepProgress
-    from vec2vec_fast.methods.mini_ot import SCHEMA, _polished_mean
+    from vec2vec_fast.methods.mini_ot import SCHEMA
+    from vec2vec_fast.methods.mini_ot_polish import polished_mean
     from vec2vec_fast.procrustes import orthogonalize
 
     a, b, a_eval, b_eval = mixture
@@ -700,7 +710,7 @@ def test_polish_rescue_polishes_the_rescued_maps_mean_and_bags_it(mixture, fitte
     rows = (preprocess(a, fitted.mean_a_), preprocess(b, fitted.mean_b_))
     x_held = preprocess(a_eval[:300], fitted.mean_a_)
     p = {**SCHEMA.defaults(), **SMALL, "polish_bags": 3}
-    W, record = _polished_mean(rows, mean, x_held, p, 1, 1, StepProgress(False, 0, ""))
+    W, record = polished_mean(rows, mean, x_held, p, 1, 1, StepProgress(False, 0, ""))
     assert record["tried"] == 3 and record["count"] == 3 and all(o is not None for o in record["objectives"])
     assert top1_of(mean) < top1(fitted, a_eval, b_eval) - 0.1  # the mean alone is still off
     assert top1_of(W) > top1(fitted, a_eval, b_eval) - 0.02
@@ -868,14 +878,14 @@ def test_the_plain_polish_runs_8_rounds_then_until_the_objective_stalls(mixture)
 
 
 def test_an_exploring_fit_bags_its_kept_polish_over_fold_orders(monkeypatch, mixture, fitted):
-    from vec2vec_fast.methods import mini_ot
+    from vec2vec_fast.methods import mini_ot_polish
 
     a, b, a_eval, b_eval = mixture
     # Candidates that agree (the fitted fixture) converge alike: one polish, whatever polish_bags says.
     agreeing = Aligner(seed=1, **{**SMALL, "polish_bags": 3}).fit(a, b)
     np.testing.assert_array_equal(agreeing.W_, fitted.W_)
     assert "bags" not in agreeing.report_["polish"]
-    original, calls = mini_ot._polish, []
+    original, calls = mini_ot_polish.polish, []
 
     def recording(rows, W, x_held, p, n_threads, fold_seed=None):
         out = original(rows, W, x_held, p, n_threads, fold_seed=fold_seed)
@@ -885,7 +895,7 @@ def test_an_exploring_fit_bags_its_kept_polish_over_fold_orders(monkeypatch, mix
     def explore(n_threads, bags=3):
         calls.clear()
         tilted_candidates(monkeypatch)
-        monkeypatch.setattr(mini_ot, "_polish", recording)
+        monkeypatch.setattr(mini_ot_polish, "polish", recording)
         return Aligner(seed=1, n_threads=n_threads, **{**SMALL, "polish_bags": bags}).fit(a, b)
 
     bagged = explore(2)
@@ -912,7 +922,7 @@ def test_an_exploring_fit_bags_its_kept_polish_over_fold_orders(monkeypatch, mix
     assert one.report_["polish"]["bags"] == bags
     # A bag whose polish left the scored map's basin is not averaged in.
     tilted_candidates(monkeypatch)
-    monkeypatch.setattr(mini_ot, "_polish", lambda rows, W, x_held, p, n_threads, fold_seed=None:
+    monkeypatch.setattr(mini_ot_polish, "polish", lambda rows, W, x_held, p, n_threads, fold_seed=None:
                         original(rows, W, x_held, p, n_threads, fold_seed) if fold_seed is None
                         else (W, {"applied": False}, None))
     alone = Aligner(seed=1, **{**SMALL, "polish_bags": 3}).fit(a, b).report_["polish"]["bags"]
@@ -924,9 +934,10 @@ def test_polish_chain_polishes_again_while_the_objective_gains(monkeypatch, mixt
     it again, each polish from the one before, while each one's last objective gains CHAIN_GAIN over the one before,
     and the map climbs back to the fitted map's top-1; from where it stopped, the next polish gains too little, and
     the map comes back unchanged."""
-    from vec2vec_fast.methods import mini_ot
+    from vec2vec_fast.methods import mini_ot_polish
     from vec2vec_fast.methods._progress import StepProgress
-    from vec2vec_fast.methods.mini_ot import CHAIN_ACCEPT, CHAIN_GAIN, SCHEMA, _chained, _polish
+    from vec2vec_fast.methods.mini_ot import SCHEMA
+    from vec2vec_fast.methods.mini_ot_polish import CHAIN_ACCEPT, CHAIN_GAIN, chained, polish
 
     a, b, a_eval, b_eval = mixture
     # The option's help states the bars the chain applies.
@@ -941,8 +952,8 @@ def test_polish_chain_polishes_again_while_the_objective_gains(monkeypatch, mixt
     # Measured: turned 0.34, one round 0.70, four chained rounds kept 0.84, the fitted map 0.84.
     p = {**SCHEMA.defaults(), **SMALL, "polish_rounds": 1, "polish_chain": 6}
     bar = StepProgress(False, 0, "")
-    start, _, objective = _polish(rows, turned, x_held, p, 1)
-    W, record = _chained(rows, start, objective, x_held, p, 1, bar)
+    start, _, objective = polish(rows, turned, x_held, p, 1)
+    W, record = chained(rows, start, objective, x_held, p, 1, bar)
     kept, objectives = record["kept"], record["objectives"]
     assert kept >= 2 and record["start_objective"] == objective
     assert objectives[kept - 1] >= objective + CHAIN_ACCEPT  # the kept polish beat the fit's own, in all
@@ -954,21 +965,21 @@ def test_polish_chain_polishes_again_while_the_objective_gains(monkeypatch, mixt
     assert top1_of(W) > top1(fitted, a_eval, b_eval) - 0.02
     assert record["agreement"] >= 0.5
     if len(objectives) < 6:  # from the kept map: the same two polishes again, too little gain
-        W_again, again = _chained(rows, W, objectives[kept - 1], x_held, p, 1, bar)
+        W_again, again = chained(rows, W, objectives[kept - 1], x_held, p, 1, bar)
         assert W_again is W and again["kept"] == 0 and again["objectives"] == objectives[kept:kept + 2]
     # A map at its fixed point: two polishes in a row that do not gain, and the map comes back as it was.
-    settled, _, settled_objective = _polish(rows, W, x_held, {**p, "polish_rounds": 4}, 1)
-    W_same, same = _chained(rows, settled, settled_objective, x_held, {**p, "polish_rounds": 4}, 1, bar)
+    settled, _, settled_objective = polish(rows, W, x_held, {**p, "polish_rounds": 4}, 1)
+    W_same, same = chained(rows, settled, settled_objective, x_held, {**p, "polish_rounds": 4}, 1, bar)
     assert W_same is settled and same["kept"] == 0 and len(same["objectives"]) == 2
     # A chain that gains less than CHAIN_ACCEPT in all leaves the map as it was (here: the bar raised above the
     # measured gain of 0.23).
-    monkeypatch.setattr(mini_ot, "CHAIN_ACCEPT", 1.0)
-    W_kept, small = _chained(rows, start, objective, x_held, p, 1, bar)
+    monkeypatch.setattr(mini_ot_polish, "CHAIN_ACCEPT", 1.0)
+    W_kept, small = chained(rows, start, objective, x_held, p, 1, bar)
     assert W_kept is start and small["kept"] == 0 and "below 1.0" in small["why"]
     assert small["objectives"] == objectives  # the same polishes, not kept
     monkeypatch.undo()
     # polish_chain=1: one polish at most.
-    W_one, one = _chained(rows, start, objective, x_held, {**p, "polish_chain": 1}, 1, bar)
+    W_one, one = chained(rows, start, objective, x_held, {**p, "polish_chain": 1}, 1, bar)
     assert one["objectives"] == record["objectives"][:1] and one["kept"] == 1
 
 
@@ -976,10 +987,10 @@ def test_polish_chain_continues_an_exploring_fits_polish(monkeypatch, mixture):
     """In a fit that explores, the chain starts from the kept polish and goes on from each polish it keeps; the fitted
     map is the last one, the same bits at any thread count; polish_chain=0 gives the fit without it. A fit whose first
     candidates agree (no exploration) has no chain."""
-    from vec2vec_fast.methods import mini_ot
+    from vec2vec_fast.methods import mini_ot_polish
 
     a, b, a_eval, b_eval = mixture
-    original, calls = mini_ot._polish, []
+    original, calls = mini_ot_polish.polish, []
 
     def recording(rows, W, x_held, p, n_threads, fold_seed=None):
         out = original(rows, W, x_held, p, n_threads, fold_seed=fold_seed)
@@ -989,7 +1000,7 @@ def test_polish_chain_continues_an_exploring_fits_polish(monkeypatch, mixture):
     def explore(n_threads, chain=6):
         calls.clear()
         tilted_candidates(monkeypatch)
-        monkeypatch.setattr(mini_ot, "_polish", recording)
+        monkeypatch.setattr(mini_ot_polish, "polish", recording)
         return Aligner(seed=1, n_threads=n_threads, **{**SMALL, "polish_rounds": 1, "polish_chain": chain}).fit(a, b)
 
     chained = explore(2)
@@ -1027,7 +1038,7 @@ def test_a_polish_that_moves_away_is_not_kept(monkeypatch, mixture, unpolished):
             return refine(x, z, W, **kw)
         return np.linalg.qr(np.random.default_rng(0).standard_normal(W.shape))[0].astype(np.float32), []
 
-    monkeypatch.setattr(mini_ot, "ot_refine", drifting)
+    patch_refine(monkeypatch, drifting)
     aligner = Aligner(seed=1, **SMALL).fit(a, b)
     # The polish fits A's ridge-whitened rows, cross-fitted in 5 folds, with momentum; the candidates' rounds are
     # plain.

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from study_pair import CACHE, fit_recording_polishes, protocol
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_candidates, mini_ot_polish
 
 
 def main():
@@ -41,10 +41,10 @@ def main():
     print(f"fitted map: top-1 {p.top1(W_fit):.4f}", flush=True)
     no_held = np.empty((0, x_held.shape[1]), dtype=np.float32)
     for k in range(hops):
-        W, _ = mini_ot._stochastic_start(rows[0], rows[1], W_fit, params, (seed, 21, k), 1)
-        W_p, _, objective = mini_ot._polish(rows, W, no_held, params, 1)
+        W, _ = mini_ot_polish.stochastic_start(rows[0], rows[1], W_fit, params, (seed, 21, k), 1)
+        W_p, _, objective = mini_ot_polish.polish(rows, W, no_held, params, 1)
         print(f"hop {k}: after the stochastic rounds {p.top1(W):.4f}, polished {p.top1(W_p):.4f}, objective "
-              f"{objective:.4f}, agreement with the fitted map {mini_ot.map_agreement(x_held, W_fit, W_p):.3f}",
+              f"{objective:.4f}, agreement with the fitted map {mini_ot_candidates.map_agreement(x_held, W_fit, W_p):.3f}",
               flush=True)
 
 

@@ -20,12 +20,12 @@ import warnings
 from study_pair import protocol
 
 from vec2vec_fast import Aligner
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_polish
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 top = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 p = protocol(data_dir, pair)
-original_polish, original_rows = mini_ot._polish, mini_ot._polish_rows
+original_polish, original_rows = mini_ot_polish.polish, mini_ot_polish.polish_rows
 polishes, scores = [], {}
 
 
@@ -48,7 +48,7 @@ def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
     return out
 
 
-mini_ot._polish, mini_ot._polish_rows, mini_ot.worth_polishing = recording_polish, rows_even_if_failed, top_scored
+mini_ot_polish.polish, mini_ot_polish.polish_rows, mini_ot.worth_polishing = recording_polish, rows_even_if_failed, top_scored
 mini_ot.best_polished = lambda polished, best: best
 t = time.perf_counter()
 with warnings.catch_warnings():

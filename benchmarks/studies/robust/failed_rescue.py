@@ -19,7 +19,7 @@ import numpy as np
 from study_pair import protocol
 
 from vec2vec_fast import Aligner
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_candidates, mini_ot_polish
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 top = int(sys.argv[4]) if len(sys.argv) > 4 else 3
@@ -32,7 +32,7 @@ if noise:  # B's training mean and covariance, no structure of B's beyond them
     rng = np.random.default_rng([seed, 99])
     b_fit = rng.multivariate_normal(b_fit.mean(0), np.cov(b_fit, rowvar=False), size=len(b_fit))
 b_fit = b_fit.astype(np.float32)
-original_polish, original_rows = mini_ot._polish, mini_ot._polish_rows
+original_polish, original_rows = mini_ot_polish.polish, mini_ot_polish.polish_rows
 polishes, scores, seen = [], {}, {}
 
 
@@ -58,7 +58,7 @@ def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
     return out
 
 
-mini_ot._polish, mini_ot._polish_rows, mini_ot.worth_polishing = recording_polish, rows_even_if_failed, top_scored
+mini_ot_polish.polish, mini_ot_polish.polish_rows, mini_ot.worth_polishing = recording_polish, rows_even_if_failed, top_scored
 mini_ot.best_polished = lambda polished, best: best
 t = time.perf_counter()
 with warnings.catch_warnings():
@@ -89,9 +89,9 @@ order = sorted(range(len(polishes)), key=lambda i: -(polishes[i]["objective"] or
 rescued = []
 for rank, i in enumerate(order):
     t = time.perf_counter()
-    W_s, stages = mini_ot._stochastic_start(rows[0], rows[1], polishes[i]["W"], params, (seed, 26, rank), 1)
-    W_r, record, objective = mini_ot._polish(rows, W_s, no_held, params, 1)
-    agreement = mini_ot.map_agreement(seen["x_held"], polishes[i]["W"], W_r)
+    W_s, stages = mini_ot_polish.stochastic_start(rows[0], rows[1], polishes[i]["W"], params, (seed, 26, rank), 1)
+    W_r, record, objective = mini_ot_polish.polish(rows, W_s, no_held, params, 1)
+    agreement = mini_ot_candidates.map_agreement(seen["x_held"], polishes[i]["W"], W_r)
     r = {"from": i, "objective_from": polishes[i]["objective"], "top1_from": polishes[i]["top1"],
          "stochastic_top1": p.top1(W_s), "objective": objective, "top1": p.top1(W_r), "agreement": agreement,
          "seconds": time.perf_counter() - t, "W": W_r}

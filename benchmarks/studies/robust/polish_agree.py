@@ -15,11 +15,11 @@ import numpy as np
 
 from study_pair import protocol
 from vec2vec_fast import Aligner
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_polish
 
 data_dir, pair, seeds = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3:]]
 p = protocol(data_dir, pair)
-original, calls = mini_ot._polish, []
+original, calls = mini_ot_polish.polish, []
 
 
 def recording(rows, W, x_held, params, n_threads, **kw):  # kw: a bag's fold_seed (stop 32)
@@ -28,7 +28,7 @@ def recording(rows, W, x_held, params, n_threads, **kw):  # kw: a bag's fold_see
     return out
 
 
-mini_ot._polish = recording
+mini_ot_polish.polish = recording
 for seed in seeds:
     calls.clear()
     t = time.perf_counter()

@@ -17,11 +17,11 @@ import numpy as np
 
 from study_pair import protocol
 from vec2vec_fast import Aligner
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_candidates, mini_ot_polish
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 p = protocol(data_dir, pair)
-original_polish, original_refine = mini_ot._polish, mini_ot.ot_refine
+original_polish, original_refine = mini_ot_polish.polish, mini_ot.ot_refine
 polishes, refined, context = [], [], {}
 
 
@@ -44,13 +44,13 @@ def polar(m):
     return (u @ vt).astype(np.float32)
 
 
-mini_ot._polish, mini_ot.ot_refine = recording_polish, recording_refine
+mini_ot_polish.polish, mini_ot.ot_refine = recording_polish, recording_refine
 t = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     al = Aligner(seed=seed, n_threads=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
 seconds = time.perf_counter() - t
-mini_ot._polish, mini_ot.ot_refine = original_polish, original_refine
+mini_ot_polish.polish, mini_ot.ot_refine = original_polish, original_refine
 rep = al.report_
 print(f"{pair} seed {seed}: kept top-1 {p.top1(al.W_):.4f} status {rep['status']} {len(refined)} candidates, "
       f"{len(polishes)} polished by the fit, {seconds:.0f} s", flush=True)
@@ -64,7 +64,7 @@ t = time.perf_counter()
 for i, W in enumerate(refined):
     if id(W) in done or any(np.array_equal(W, e["W_in"]) for e in polishes):
         continue
-    if mini_ot.map_agreement(x_held, refined[best], W) < mini_ot.MIN_AGREEMENT:
+    if mini_ot_candidates.map_agreement(x_held, refined[best], W) < mini_ot_candidates.MIN_AGREEMENT:
         continue
     W_out, rec, objective = original_polish(rows, W, x_held, params, 1)
     polishes.append({"W_in": W, "W": W_out, "objective": objective, "applied": rec["applied"], "added": True})
@@ -74,7 +74,7 @@ kept = [e for e in polishes if e["applied"]]
 W_kept = al.W_
 for k, e in enumerate(kept):
     e["top1"] = p.top1(e["W"])
-    e["agree_kept"] = mini_ot.map_agreement(x_held, W_kept, e["W"])
+    e["agree_kept"] = mini_ot_candidates.map_agreement(x_held, W_kept, e["W"])
     print(f"  polish {k}: objective {e['objective']:.5f} top-1 {p.top1(e['W_in']):.4f} -> {e['top1']:.4f}, agreement "
           f"with the kept map {e['agree_kept']:.3f}{' (added)' if e.get('added') else ''}", flush=True)
 by_objective = sorted(kept, key=lambda e: -e["objective"])
@@ -93,7 +93,7 @@ refolded = []
 for fold_seed in (1, 2):
     W_out = mini_ot.ot_refine(rows[0], rows[1], start, eps=params["ot_eps"],
                               max_rounds=params["polish_rounds"], sweeps=params["ot_sweeps"], tol=params["ot_tol"],
-                              n_threads=1, min_rounds=params["polish_rounds"], ridge=mini_ot.POLISH_RIDGE,
+                              n_threads=1, min_rounds=params["polish_rounds"], ridge=mini_ot_polish.POLISH_RIDGE,
                               folds=params["polish_folds"], momentum=params["polish_momentum"],
                               fold_seed=fold_seed)[0]
     refolded.append(W_out)

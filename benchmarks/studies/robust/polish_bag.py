@@ -16,7 +16,7 @@ import numpy as np
 
 from study_pair import protocol
 from vec2vec_fast import Aligner
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_polish
 from vec2vec_fast.procrustes import orthogonalize
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -26,7 +26,7 @@ cache_dir = os.environ.get("V2V_STUDY_CACHE", "/tmp/s32")
 os.makedirs(cache_dir, exist_ok=True)
 cache = os.path.join(cache_dir, f"polish_bag_{pair}_s{seed}.npz")
 if not os.path.exists(cache):
-    original, calls, context = mini_ot._polish, [], {}
+    original, calls, context = mini_ot_polish.polish, [], {}
 
     def recording(rows, W, x_held, params, n_threads):
         out = original(rows, W, x_held, params, n_threads)
@@ -34,12 +34,12 @@ if not os.path.exists(cache):
         calls.append((W, out[0], out[2]))
         return out
 
-    mini_ot._polish = recording
+    mini_ot_polish.polish = recording
     t = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         al = Aligner(seed=seed, n_threads=1, polish_bags=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
-    mini_ot._polish = original
+    mini_ot_polish.polish = original
     applied = [c for c in calls if c[2] is not None]
     kept = max(range(len(applied)), key=lambda i: applied[i][2])
     np.savez(cache, x=context["rows"][0], z=context["rows"][1], x_held=context["x_held"], start=applied[kept][0],
@@ -56,7 +56,7 @@ for k in range(bags):
     t = time.perf_counter()
     W = mini_ot.ot_refine(c["x"], c["z"], c["start"], eps=params["ot_eps"], max_rounds=params["polish_rounds"],
                           sweeps=params["ot_sweeps"], tol=params["ot_tol"], n_threads=1,
-                          min_rounds=params["polish_rounds"], ridge=mini_ot.POLISH_RIDGE,
+                          min_rounds=params["polish_rounds"], ridge=mini_ot_polish.POLISH_RIDGE,
                           folds=params["polish_folds"], momentum=params["polish_momentum"],
                           fold_seed=k or None)[0]  # order 0: round-robin, the method's own
     maps.append(W)

@@ -13,7 +13,7 @@ import numpy as np
 from study_pair import polish_setup
 
 from vec2vec_fast import Aligner
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot_candidates, mini_ot_polish
 
 data_dir, pair, source, key = sys.argv[1:5]
 count = int(sys.argv[5]) if len(sys.argv) > 5 else 4
@@ -37,8 +37,8 @@ print(f"{pair} {source} {key}: top-1 {out['start']:.4f} {json.dumps({k: v for k,
 out["chain"] = []
 for k in range(count):
     t = time.perf_counter()
-    W_next, _, objective = mini_ot._polish(rows, W, no_held, params, 1)
-    step = {"top1": p.top1(W_next), "objective": objective, "agreement": mini_ot.map_agreement(held, W, W_next)}
+    W_next, _, objective = mini_ot_polish.polish(rows, W, no_held, params, 1)
+    step = {"top1": p.top1(W_next), "objective": objective, "agreement": mini_ot_candidates.map_agreement(held, W, W_next)}
     out["chain"].append(step)
     W = W_next
     print(f"  polish {k + 1}: {step['top1']:.4f} at {objective:.5f}, agreement with the previous "

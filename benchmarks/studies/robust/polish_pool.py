@@ -17,7 +17,7 @@ import time
 import numpy as np
 from study_pair import fit_recording_polishes, polar, protocol
 
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot_candidates, mini_ot_polish
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 bag_pool = "--bag-pool" in sys.argv[4:]
@@ -44,7 +44,7 @@ if save:
              bags=params["polish_bags"], seed=seed)
 for k, e in enumerate(plain):
     e["top1"] = p.top1(e["W"])
-    e["agree"] = mini_ot.map_agreement(x_held, best["W"], e["W"])
+    e["agree"] = mini_ot_candidates.map_agreement(x_held, best["W"], e["W"])
     print(f"  polish {k}: objective {e['objective']:.5f} top-1 {p.top1(e['W_in']):.4f} -> {e['top1']:.4f}, agreement "
           f"with the best-objective polish {e['agree']:.3f}{' (kept)' if e is best else ''}", flush=True)
 for e in bags:
@@ -64,7 +64,7 @@ for delta in DELTAS:
         for e in pool:
             pooled.append(e["W"])
             for bag in range(1, params["polish_bags"]):
-                W_bag, _, objective = mini_ot._polish(rows, e["W_in"], x_held, params, 1,
+                W_bag, _, objective = mini_ot_polish.polish(rows, e["W_in"], x_held, params, 1,
                                                       fold_seed=(seed, 9, bag))
                 if objective is not None:
                     pooled.append(W_bag)

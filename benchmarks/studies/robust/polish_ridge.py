@@ -10,7 +10,7 @@ import time
 import numpy as np
 from study_pair import polar, protocol
 
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_polish
 
 data_dir, pair, saved, ridges = sys.argv[1], sys.argv[2], sys.argv[3], [float(r) for r in sys.argv[4:]]
 p = protocol(data_dir, pair)
@@ -20,11 +20,11 @@ params = mini_ot.SCHEMA.defaults()
 print(f"{pair} seed {seed}: start {p.top1(s['W_in']):.4f}, the fit's polish {p.top1(s['W']):.4f}, its bagged map "
       f"{p.top1(s['W_fit']):.4f}", flush=True)
 for ridge in ridges:
-    mini_ot.POLISH_RIDGE = ridge
+    mini_ot_polish.POLISH_RIDGE = ridge
     t = time.perf_counter()
     maps, line = [], []
     for bag in range(int(s["bags"])):
-        W, _, objective = mini_ot._polish(rows, s["W_in"], x_held, params, 1,
+        W, _, objective = mini_ot_polish.polish(rows, s["W_in"], x_held, params, 1,
                                           fold_seed=None if bag == 0 else (seed, 9, bag))
         maps.append(W)
         line.append(f"{p.top1(W):.4f} ({objective:.5f})")

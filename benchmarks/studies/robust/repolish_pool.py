@@ -13,7 +13,7 @@ import time
 
 from study_pair import fit_recording_polishes, polar, protocol
 
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot_candidates, mini_ot_polish
 
 data_dir, pair, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 bags = int(sys.argv[4]) if len(sys.argv) > 4 else 3
@@ -30,7 +30,7 @@ if not polishes or context["rows"] is None:
 rows, x_held, params = context["rows"], context["x_held"], context["params"]
 applied = [e for e in polishes if e["applied"]]
 for e in applied:
-    e["agree"] = mini_ot.map_agreement(x_held, al.W_, e["W"])
+    e["agree"] = mini_ot_candidates.map_agreement(x_held, al.W_, e["W"])
     e["top1"] = p.top1(e["W"])
 print("  polishes (top-1, agreement with the kept map): " + ", ".join(f"{e['top1']:.4f} ({e['agree']:.2f})"
                                                                       for e in applied), flush=True)
@@ -42,7 +42,7 @@ for name, W0 in starts.items():
     t = time.perf_counter()
     maps, tops = [], []
     for bag in range(bags):
-        W, _, objective = mini_ot._polish(rows, W0, x_held, params, 1, fold_seed=None if bag == 0 else (seed, 9, bag))
+        W, _, objective = mini_ot_polish.polish(rows, W0, x_held, params, 1, fold_seed=None if bag == 0 else (seed, 9, bag))
         if objective is not None:
             maps.append(W)
             tops.append(p.top1(W))

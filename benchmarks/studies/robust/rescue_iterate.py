@@ -13,7 +13,7 @@ import time
 import numpy as np
 from study_pair import protocol
 
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_candidates, mini_ot_polish
 from vec2vec_fast.procrustes import orthogonalize
 
 data_dir, pair, saved = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -25,7 +25,7 @@ params = {**mini_ot.SCHEMA.defaults(), "polish_bags": 1}
 no_held = np.empty((0, p.a.shape[1]), dtype=np.float32)
 held = p.ev_a[: len(p.ev_a) // 2]  # unpaired A rows for the agreement, as the method measures it
 maps = [np.load(saved)[f"rescue{k}"] for k in range(2)]
-out = {"pair": pair, "start": [p.top1(W) for W in maps], "start_agreement": mini_ot.map_agreement(held, *maps)}
+out = {"pair": pair, "start": [p.top1(W) for W in maps], "start_agreement": mini_ot_candidates.map_agreement(held, *maps)}
 mean = orthogonalize(np.add(*maps, dtype=np.float64))
 out["mean"] = p.top1(mean)
 print(f"{pair}: rescued maps {out['start'][0]:.4f} / {out['start'][1]:.4f}, agree {out['start_agreement']:.3f}; "
@@ -34,7 +34,7 @@ print(f"{pair}: rescued maps {out['start'][0]:.4f} / {out['start'][1]:.4f}, agre
 t = time.perf_counter()
 bagged = []
 for bag in range(bags):
-    W, _, objective = mini_ot._polish(rows, mean, no_held, params, 1, fold_seed=None if bag == 0 else (0, 9, bag))
+    W, _, objective = mini_ot_polish.polish(rows, mean, no_held, params, 1, fold_seed=None if bag == 0 else (0, 9, bag))
     bagged.append(W)
     print(f"  polish of the mean, fold order {bag + 1}: {p.top1(W):.4f} at objective {objective:.5f}", flush=True)
 out["mean_polished"] = p.top1(bagged[0])
@@ -46,10 +46,10 @@ for it in range(iters):
     t = time.perf_counter()
     step = []
     for k in range(2):
-        W_s, _ = mini_ot._stochastic_start(p.a, p.b, maps[k], params, (0, 27, it, k), 1)
-        maps[k], _, objective = mini_ot._polish(rows, W_s, no_held, params, 1)
+        W_s, _ = mini_ot_polish.stochastic_start(p.a, p.b, maps[k], params, (0, 27, it, k), 1)
+        maps[k], _, objective = mini_ot_polish.polish(rows, W_s, no_held, params, 1)
         step.append({"stochastic": p.top1(W_s), "top1": p.top1(maps[k]), "objective": objective})
-    agreement = mini_ot.map_agreement(held, *maps)
+    agreement = mini_ot_candidates.map_agreement(held, *maps)
     joint = p.top1(orthogonalize(np.add(*maps, dtype=np.float64)))
     out["iterations"].append({"maps": step, "agreement": agreement, "mean": joint})
     print(f"  iteration {it + 1}: " + " / ".join(f"stochastic {s['stochastic']:.4f} -> {s['top1']:.4f} at "

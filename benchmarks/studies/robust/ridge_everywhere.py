@@ -8,7 +8,7 @@ import time
 sys.path.insert(0, "benchmarks")
 import bench_quality as bq  # noqa: E402
 from vec2vec_fast import Aligner  # noqa: E402
-from vec2vec_fast.methods import mini_ot  # noqa: E402
+from vec2vec_fast.methods import mini_ot, mini_ot_polish  # noqa: E402
 
 plain = mini_ot.ot_refine
 for pair in sys.argv[1:]:
@@ -17,7 +17,7 @@ for pair in sys.argv[1:]:
     a_tr, b_tr = a[h1], b[h2]
     ev_a, ev_b = bq.unit(a[ev] - a_tr.mean(0)), bq.unit(b[ev] - b_tr.mean(0))
     for variant in ("default", "ridge everywhere"):
-        mini_ot.ot_refine = plain if variant == "default" else functools.partial(plain, ridge=mini_ot.POLISH_RIDGE)
+        mini_ot.ot_refine = plain if variant == "default" else functools.partial(plain, ridge=mini_ot_polish.POLISH_RIDGE)
         t = time.perf_counter()
         al = Aligner(seed=0).fit(a_tr, b_tr)
         c, pol = al.report_["confidence"], al.report_["polish"]

@@ -15,7 +15,7 @@ import time
 import numpy as np
 from study_pair import protocol
 
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot, mini_ot_polish
 from vec2vec_fast.procrustes import orthogonalize
 import json
 
@@ -29,7 +29,7 @@ params = json.loads(str(c["params"]))
 def polish(x, z, W):
     return mini_ot.ot_refine(x, z, W, eps=params["ot_eps"], max_rounds=params["polish_rounds"],
                              sweeps=params["ot_sweeps"], tol=params["ot_tol"], n_threads=1,
-                             min_rounds=params["polish_rounds"], ridge=mini_ot.POLISH_RIDGE,
+                             min_rounds=params["polish_rounds"], ridge=mini_ot_polish.POLISH_RIDGE,
                              folds=params["polish_folds"], momentum=params["polish_momentum"])[0]
 
 

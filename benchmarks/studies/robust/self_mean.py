@@ -16,7 +16,7 @@ import time
 import numpy as np
 from study_pair import polish_setup
 
-from vec2vec_fast.methods import mini_ot
+from vec2vec_fast.methods import mini_ot_candidates, mini_ot_polish
 from vec2vec_fast.procrustes import orthogonalize
 
 data_dir, pair, saved, key = sys.argv[1:5]
@@ -30,25 +30,25 @@ print(f"{pair} {key}: top-1 {out['start']:.4f}", flush=True)
 
 
 def polished(W, bag=0):
-    W_p, _, objective = mini_ot._polish(rows, W, no_held, params, 1, fold_seed=None if bag == 0 else (0, 9, bag))
+    W_p, _, objective = mini_ot_polish.polish(rows, W, no_held, params, 1, fold_seed=None if bag == 0 else (0, 9, bag))
     return W_p, objective
 
 
 t = time.perf_counter()
 W_c, obj_c = polished(W0)
-out["control"] = {"top1": p.top1(W_c), "objective": obj_c, "agreement": mini_ot.map_agreement(held, W0, W_c)}
+out["control"] = {"top1": p.top1(W_c), "objective": obj_c, "agreement": mini_ot_candidates.map_agreement(held, W0, W_c)}
 print(f"  control, polished again: {out['control']['top1']:.4f} at {obj_c:.5f}, agreement "
       f"{out['control']['agreement']:.3f} ({time.perf_counter() - t:.0f} s)", flush=True)
 
 t = time.perf_counter()
 if other_key is None:
-    W_s, _ = mini_ot._stochastic_start(p.a, p.b, W0, params, (0, 28, seed), 1)
+    W_s, _ = mini_ot_polish.stochastic_start(p.a, p.b, W0, params, (0, 28, seed), 1)
     W2, obj2 = polished(W_s)
     out["second"] = {"stochastic": p.top1(W_s), "top1": p.top1(W2), "objective": obj2}
 else:
     W2 = np.load(saved)[other_key]
     out["second"] = {"key": other_key, "top1": p.top1(W2)}
-out["second"]["agreement"] = mini_ot.map_agreement(held, W0, W2)
+out["second"]["agreement"] = mini_ot_candidates.map_agreement(held, W0, W2)
 print(f"  second map: {json.dumps(out['second'])} ({time.perf_counter() - t:.0f} s)", flush=True)
 
 t = time.perf_counter()

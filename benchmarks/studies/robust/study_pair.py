@@ -113,8 +113,8 @@ def fit_recording_polishes(p, seed):
     a bag) and the last call's rows, held-out rows and parameters in ``context``."""
     import time
     import warnings
-    from vec2vec_fast.methods import mini_ot
-    original, polishes, context = mini_ot._polish, [], {}
+    from vec2vec_fast.methods import mini_ot_polish
+    original, polishes, context = mini_ot_polish.polish, [], {}
 
     def recording_polish(rows, W, x_held, params, n_threads, fold_seed=None):
         out = original(rows, W, x_held, params, n_threads, fold_seed=fold_seed)
@@ -123,7 +123,7 @@ def fit_recording_polishes(p, seed):
                          "bag": fold_seed is not None})
         return out
 
-    mini_ot._polish = recording_polish
+    mini_ot_polish.polish = recording_polish
     try:
         t = time.perf_counter()
         with warnings.catch_warnings():
@@ -131,7 +131,7 @@ def fit_recording_polishes(p, seed):
             al = Aligner(seed=seed, n_threads=1).fit(p.a_raw[p.h1], p.b_raw[p.h2])
         return al, polishes, context, time.perf_counter() - t
     finally:
-        mini_ot._polish = original
+        mini_ot_polish.polish = original
 
 
 def polish_setup(data_dir, pair):
